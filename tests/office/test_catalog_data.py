@@ -83,14 +83,21 @@ def test_texts_fit_sms_and_ussd_lengths(service):
             assert len(item[lang]) <= REQUIREMENT_LIMIT, item[lang]
 
 
-def test_keywords_are_lowercase_and_point_to_one_service_each():
-    seen = {}
+def test_keywords_are_lowercase_ascii():
     for service in SERVICES:
         assert service["keywords"], service["code"]
         for keyword in service["keywords"]:
             assert keyword == keyword.lower().strip() and keyword.isascii(), keyword
-            assert keyword not in seen, f"{keyword} in {seen.get(keyword)} and {service['code']}"
-            seen[keyword] = service["code"]
+
+
+def test_codes_names_and_keywords_each_point_to_one_service():
+    # A citizen's word is matched against all of these after dropping punctuation and case,
+    # so one alias shared by two services would send some citizens to the wrong one.
+    seen = {}
+    for service in SERVICES:
+        for alias in [service["code"], service["name"]["id"], service["name"]["en"], *service["keywords"]]:
+            words = re.sub(r"[^a-z0-9]+", " ", alias.lower()).strip()
+            assert seen.setdefault(words, service["code"]) == service["code"], (alias, seen[words])
 
 
 def test_adminduk_documents_are_free():
