@@ -1,0 +1,77 @@
+"""The JSON API (/api/v1) for kelurahan offices, partner agencies and the staff console.
+
+Every request carries `Authorization: Bearer <key>`, except the OpenAPI document. Every error is
+`{"error": {"code", "message"}}` with a 4xx status.
+"""
+from flask import Blueprint
+from flask import g
+from flask import jsonify
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from extensions import db
+from office import apikeys
+from office.errors import DomainError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def error(status: int, code: str, message: str):
+    """A JSON error response."""
+    return jsonify(error={"code": code, "message": message}), status
+
+
+@bp.before_request
+def require_api_key():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    key = apikeys.verify(token.strip()) if scheme.lower() == "bearer" else None
+    if key is None:
+        return error(401, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
+    g.api_key = key
+    g.actor = f"api:{key.name}"
+    db.session.commit()
+    return None
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    db.session.rollback()
+    return error(exc.http_status, exc.code, exc.message)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    # Registered app-wide because 404 and 405 are raised before a blueprint is chosen.
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return error(exc.code or 400, code, exc.description or exc.name)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 DomainError when the body is not a JSON object."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("The body must be a JSON object.", code="malformed_json")
+    return data
+
+
+def page_args() -> tuple[int, int]:
+    """Page number and size from ?page=&per_page= (size at most 100)."""
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 50))
+    except ValueError as exc:
+        raise DomainError("page and per_page must be whole numbers.", code="invalid_page") from exc
+    if page < 1 or not 1 <= per_page <= 100:
+        raise DomainError("page starts at 1; per_page is 1 to 100.", code="invalid_page")
+    return page, per_page
+
+
+from api import applications  # noqa: E402,F401  (routes register on bp)
+from api import openapi  # noqa: E402,F401
+from api import services  # noqa: E402,F401

@@ -1,0 +1,94 @@
+"""Applications over the API: register, list, read with history, change status."""
+from flask import g
+from flask import request
+from flask import jsonify
+from sqlalchemy import func
+from sqlalchemy import select
+
+from api import bp
+from api import json_body
+from api import page_args
+from extensions import db
+from office import applications
+from office import audit
+from office import catalog
+from office import lifecycle
+from office.errors import DomainError
+from office.models import Application
+
+
+def application_json(app: Application, with_history: bool = False) -> dict:
+    data = {
+        "reference": app.reference,
+        "service": app.service.code,
+        "applicant_name": app.applicant_name,
+        "phone": app.phone,
+        "kelurahan": app.kelurahan.name,
+        "status": app.status,
+        "note": app.note,
+        "created_at": app.created_at.isoformat() + "Z",
+        "status_changed_at": app.status_changed_at.isoformat() + "Z",
+    }
+    if with_history:
+        data["history"] = [
+            {"from": h.from_status, "to": h.to_status, "note": h.note, "by": h.actor,
+             "at": h.created_at.isoformat() + "Z"}
+            for h in app.history
+        ]
+    return data
+
+
+@bp.post("/applications")
+def create_application():
+    body = json_body()
+    application = applications.create_application(
+        body.get("service"), body.get("applicant_name"), body.get("phone"), body.get("kelurahan"),
+        body.get("note"), actor=g.actor,
+    )
+    audit.record(g.actor, "application.create", application.reference)
+    db.session.commit()
+    return jsonify(application_json(application, with_history=True)), 201
+
+
+@bp.get("/applications")
+def list_applications():
+    page, per_page = page_args()
+    query = select(Application)
+    status = request.args.get("status")
+    if status:
+        if not lifecycle.is_status(status):
+            raise DomainError(f"Unknown status {status!r}.", code="unknown_status")
+        query = query.where(Application.status == status)
+    if request.args.get("service"):
+        service = catalog.get_service(request.args["service"])
+        if service is None:
+            raise DomainError("Unknown service.", code="unknown_service")
+        query = query.where(Application.service_id == service.id)
+    if request.args.get("kelurahan"):
+        place = catalog.find_kelurahan(request.args["kelurahan"])
+        if place is None:
+            raise DomainError("Unknown kelurahan.", code="unknown_kelurahan")
+        query = query.where(Application.kelurahan_id == place.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    return jsonify(applications=[application_json(a) for a in rows], page=page, per_page=per_page, total=total)
+
+
+@bp.get("/applications/<reference>")
+def get_application(reference):
+    return jsonify(application_json(applications.get_by_reference(reference), with_history=True))
+
+
+@bp.post("/applications/<reference>/status")
+def change_status(reference):
+    body = json_body()
+    status = body.get("status")
+    if not isinstance(status, str) or not status:
+        raise DomainError("status is required.", code="missing_field")
+    application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
+    audit.record(g.actor, "application.status", application.reference, status=status)
+    db.session.commit()
+    return jsonify(application_json(application, with_history=True))

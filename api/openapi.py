@@ -1,0 +1,111 @@
+"""GET /api/v1/openapi.json: the API described as an OpenAPI 3 document (no key needed)."""
+from flask import jsonify
+
+from api import bp
+from office import lifecycle
+
+
+def _error_ref():
+    return {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema_ref: str, description: str = "OK"):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _body(schema_ref: str):
+    return {"required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+REFERENCE = {"name": "reference", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9]{10}$"},
+             "description": "10 digits, the last a Damm check digit"}
+ERRORS = {"400": _error_ref(), "401": _error_ref(), "404": _error_ref()}
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "Lekas API", "version": "1",
+             "description": "Services and applications of Kantor Camat Jekan Raya, for kelurahan offices and agencies."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/services": {"get": {"summary": "List services", "responses": {"200": _json("ServiceList"), **ERRORS}}},
+        "/services/{code}": {"get": {
+            "summary": "One service", "parameters": [{"name": "code", "in": "path", "required": True,
+                                                      "schema": {"type": "string"}}],
+            "responses": {"200": _json("Service"), **ERRORS}}},
+        "/applications": {
+            "post": {"summary": "Register an application", "requestBody": _body("NewApplication"),
+                     "responses": {"201": _json("Application", "Created"), **ERRORS}},
+            "get": {"summary": "List applications", "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(lifecycle.STATUSES)}},
+                {"name": "service", "in": "query", "schema": {"type": "string"}},
+                {"name": "kelurahan", "in": "query", "schema": {"type": "string"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                "responses": {"200": _json("ApplicationList"), **ERRORS}},
+        },
+        "/applications/{reference}": {"get": {
+            "summary": "One application with its history", "parameters": [REFERENCE],
+            "responses": {"200": _json("Application"), **ERRORS}}},
+        "/applications/{reference}/status": {"post": {
+            "summary": "Move an application to a new status", "parameters": [REFERENCE],
+            "requestBody": _body("StatusChange"),
+            "responses": {"200": _json("Application"), "409": _error_ref(), **ERRORS}}},
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+            "Bilingual": {"type": "object", "properties": {"id": {"type": "string"}, "en": {"type": "string"}}},
+            "Service": {"type": "object", "properties": {
+                "code": {"type": "string"}, "category": {"type": "string"},
+                "name": {"$ref": "#/components/schemas/Bilingual"},
+                "summary": {"$ref": "#/components/schemas/Bilingual"},
+                "requirements": {"type": "array", "items": {"$ref": "#/components/schemas/Bilingual"}},
+                "processing_time": {"$ref": "#/components/schemas/Bilingual"},
+                "fee": {"$ref": "#/components/schemas/Bilingual"},
+                "where": {"$ref": "#/components/schemas/Bilingual"},
+                "issued_by": {"$ref": "#/components/schemas/Bilingual"},
+                "legal_basis": {"type": "string"}}},
+            "ServiceList": {"type": "object", "properties": {
+                "services": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}}},
+            "NewApplication": {"type": "object", "required": ["service", "applicant_name", "phone", "kelurahan"],
+                               "properties": {
+                                   "service": {"type": "string", "example": "KTP"},
+                                   "applicant_name": {"type": "string", "maxLength": 120},
+                                   "phone": {"type": "string", "example": "0812-3456-7890"},
+                                   "kelurahan": {"type": "string", "example": "Menteng"},
+                                   "note": {"type": "string", "maxLength": 500}}},
+            "StatusChange": {"type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": list(lifecycle.STATUSES)},
+                "note": {"type": "string", "maxLength": 500,
+                         "description": "Required for REJECTED (reason) and NEEDS_DOCUMENTS (what is missing)"}}},
+            "Application": {"type": "object", "properties": {
+                "reference": {"type": "string"}, "service": {"type": "string"},
+                "applicant_name": {"type": "string"}, "phone": {"type": "string"},
+                "kelurahan": {"type": "string"}, "status": {"type": "string", "enum": list(lifecycle.STATUSES)},
+                "note": {"type": "string", "nullable": True}, "created_at": {"type": "string", "format": "date-time"},
+                "status_changed_at": {"type": "string", "format": "date-time"},
+                "history": {"type": "array", "items": {"type": "object"}}}},
+            "ApplicationList": {"type": "object", "properties": {
+                "applications": {"type": "array", "items": {"$ref": "#/components/schemas/Application"}},
+                "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
+        },
+    },
+}
+
+
+def register_paths(paths: dict, schemas: dict | None = None) -> None:
+    """Let other API modules (messages, broadcasts) add their paths to the document."""
+    DOCUMENT["paths"].update(paths)
+    DOCUMENT["components"]["schemas"].update(schemas or {})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(DOCUMENT)

@@ -1,0 +1,67 @@
+"""The Lekas web application: create_app() builds it for gunicorn, the flask CLI, workers and tests."""
+import os
+
+from flask import Flask
+from flask import request
+from redis import Redis
+
+import config
+from extensions import babel
+from extensions import csrf
+from extensions import db
+from extensions import migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the Lekas app.
+
+    :param test_config: settings that override the environment (tests use this).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_env(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    config.check_production(app.config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=_page_locale)
+    csrf.init_app(app)
+    _init_redis(app)
+
+    from office import models  # noqa: F401  (tables must be known to Alembic and create_all)
+    from office import outbox
+    from jobs import queues
+
+    outbox.set_dispatcher(queues.enqueue_messages)
+
+    import api
+    import gateway
+    import health
+    import kiosk
+    import staff
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(gateway.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(staff.bp)
+    csrf.exempt(gateway.bp)
+    csrf.exempt(api.bp)
+
+    import commands
+
+    commands.init_app(app)
+    return app
+
+
+def _init_redis(app: Flask) -> None:
+    url = app.config["REDIS_URL"]
+    # Webhooks must answer quickly even when Redis is slow or gone, so the app's clients time out fast.
+    app.extensions["redis"] = Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    app.extensions["rq_redis"] = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+
+def _page_locale() -> str:
+    return request.args.get("lang") or request.cookies.get("lang") or "id"

@@ -1,0 +1,115 @@
+"""`flask --app app ...` commands for set-up chores and the worker."""
+import click
+from flask import current_app
+from flask_migrate import upgrade
+from redis import Redis
+from rq import Queue
+from rq import Worker
+from sqlalchemy import event
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from werkzeug.security import generate_password_hash
+
+from extensions import db
+from office import apikeys
+from office import applications
+from office import catalog
+from office import lifecycle as lc
+from office.models import Application
+from office.models import StaffUser
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # Web, worker and tests share one SQLite file: WAL lets readers run beside a writer, and a busy
+    # timeout makes a second writer wait instead of failing at once.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def init_db() -> dict:
+    """Create or migrate the schema and load the catalog; returns what the catalog load changed."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    return catalog.load_catalog()
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or migrate the database and load the service catalog (safe to rerun)."""
+    changed = init_db()
+    click.echo(f"Database ready. Catalog: {changed['services']} services and "
+               f"{changed['kelurahan']} kelurahan added or updated.")
+
+
+DEMO_PATHS = {
+    lc.RECEIVED: [],
+    lc.VERIFYING: [(lc.VERIFYING, None)],
+    lc.NEEDS_DOCUMENTS: [(lc.VERIFYING, None), (lc.NEEDS_DOCUMENTS, "Fotokopi KK belum dilampirkan")],
+    lc.PROCESSING: [(lc.VERIFYING, None), (lc.PROCESSING, None)],
+    lc.FORWARDED: [(lc.VERIFYING, None), (lc.FORWARDED, None)],
+    lc.READY: [(lc.VERIFYING, None), (lc.PROCESSING, None), (lc.READY, None)],
+    lc.COLLECTED: [(lc.VERIFYING, None), (lc.PROCESSING, None), (lc.READY, None), (lc.COLLECTED, None)],
+    lc.REJECTED: [(lc.VERIFYING, None), (lc.REJECTED, "Data pada KK tidak sesuai dengan KTP-el")],
+}
+DEMO_PEOPLE = [
+    ("Budi Santoso", "0812-3456-0001", "KTP", "Menteng"),
+    ("Siti Rahmawati", "0812-3456-0002", "KK", "Palangka"),
+    ("Yohanes Dehen", "0813-4567-0003", "SKTM", "Bukit Tunggal"),
+    ("Rina Kartika", "0852-1234-0004", "KIA", "Petuk Katimpun"),
+    ("Ahmad Fauzi", "0857-9876-0005", "PINDAH", "Menteng"),
+    ("Maria Ngantung", "0878-1111-0006", "KTP", "Palangka"),
+    ("Dedi Kurniawan", "0821-2222-0007", "LAHIR", "Bukit Tunggal"),
+    ("Lestari Ningsih", "0896-3333-0008", "NIKAH", "Menteng"),
+]
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Add a demo staff admin and one sample application in every status, and print them."""
+    if db.session.scalar(select(StaffUser).where(StaffUser.username == "admin")) is None:
+        db.session.add(StaffUser(username="admin", name="Admin Demo", role="admin",
+                                 password_hash=generate_password_hash("lekas-demo")))
+        db.session.commit()
+        click.echo("Staff user: admin / lekas-demo (change it before real use)")
+    if db.session.scalar(select(Application).where(Application.created_by == "seed-demo").limit(1)):
+        click.echo("Sample applications already exist; nothing added.")
+        return
+    for (status, moves), (name, phone, service, kelurahan) in zip(DEMO_PATHS.items(), DEMO_PEOPLE, strict=True):
+        app = applications.create_application(service, name, phone, kelurahan, actor="seed-demo")
+        for new_status, note in moves:
+            applications.change_status(app.reference, new_status, note, actor="seed-demo")
+        click.echo(f"{app.reference}  {status:<16} {service:<7} {name} ({app.phone})")
+
+
+@click.command("create-api-key")
+@click.argument("name")
+def create_api_key_command(name):
+    """Create an API key for NAME; the key is printed once, alone on the last line."""
+    _key, token = apikeys.create_key(name)
+    click.echo(f"API key for {name} (store it now, it is not shown again):")
+    click.echo(token)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--scheduler/--no-scheduler", default=True, help="Also run RQ's scheduler (retries, timed jobs).")
+@click.argument("queues", nargs=-1)
+def worker_command(burst, scheduler, queues):
+    """Run an RQ worker (with its scheduler) on REDIS_URL, high-priority queue first."""
+    from jobs.queues import ORDER
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    # Each job runs in a forked child; it must open its own database connections, not share the parent's.
+    db.engine.dispose()
+    worker = Worker([Queue(name, connection=connection) for name in queues or ORDER], connection=connection,
+                    maintenance_interval=60)
+    worker.work(burst=burst, with_scheduler=scheduler, logging_level="INFO")
+
+
+def init_app(app):
+    for command in (init_db_command, seed_demo_command, create_api_key_command, worker_command):
+        app.cli.add_command(command)

@@ -1,0 +1,60 @@
+"""Configuration read from the environment, with safe defaults for a developer's machine.
+
+Every setting here is listed in the README's configuration table.
+"""
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def from_env(instance_path):
+    """Return the app's settings as a dict, read from the environment."""
+    sqlite_path = os.path.join(instance_path, "lekas.sqlite3")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL", f"sqlite:///{sqlite_path}")),
+        "REDIS_URL": _env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
+        "LEKAS_ENV": _env("LEKAS_ENV", "development"),
+        "SMS_PROVIDER": _env("SMS_PROVIDER", "simulator"),
+        "AT_USERNAME": _env("AT_USERNAME"),
+        "AT_API_KEY": _env("AT_API_KEY"),
+        "AT_SENDER_ID": _env("AT_SENDER_ID"),
+        "AT_API_URL": _env("AT_API_URL"),
+        "SIMULATOR_PORT": int(_env("SIMULATOR_PORT", "5001")),
+        "CALLBACK_TOKEN": _env("CALLBACK_TOKEN"),
+        "USSD_CODE": _env("USSD_CODE", "*384*5758#"),
+        "SMS_SHORTCODE": _env("SMS_SHORTCODE", "5758"),
+        "OFFICE_TZ": _env("OFFICE_TZ", "Asia/Pontianak"),
+        "DEFAULT_LANGUAGE": _env("DEFAULT_LANGUAGE", "id"),
+        # An empty QUIET_HOURS turns quiet hours off, so it is read without a fallback for "".
+        "QUIET_HOURS": os.environ.get("QUIET_HOURS", "21:00-07:00"),
+        "SMS_CHUNK_SIZE": int(_env("SMS_CHUNK_SIZE", "500")),
+        "SMS_RATE_LIMIT": float(_env("SMS_RATE_LIMIT", "0")),
+        "SEND_MAX_ATTEMPTS": int(_env("SEND_MAX_ATTEMPTS", "6")),
+        "READY_REMINDER_DAYS": int(_env("READY_REMINDER_DAYS", "7")),
+        "SMS_COST_PER_SEGMENT": int(_env("SMS_COST_PER_SEGMENT", "300")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LANGUAGE", "id"),
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(__file__), "translations"),
+    }
+
+
+def _database_url(url):
+    # Heroku-style URLs say postgres://, which SQLAlchemy no longer accepts; psycopg 3 is the driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def check_production(config):
+    """Refuse to run a production deployment with the development secret key."""
+    if config["LEKAS_ENV"] == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set to a long random value when LEKAS_ENV=production")

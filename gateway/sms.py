@@ -1,0 +1,1 @@
+"""Incoming SMS (POST /sms/incoming) and delivery reports (POST /sms/delivery)."""

@@ -1,0 +1,41 @@
+"""API keys for partner agencies: shown once, stored as a SHA-256 hash.
+
+Keys are long random tokens, so a fast hash is safe (nothing to brute-force); the short prefix lets a
+request find its row without comparing against every key.
+"""
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+
+from extensions import db
+from office.models import ApiKey
+from office.models import utcnow
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(name: str) -> tuple[ApiKey, str]:
+    """Create a key called `name`; return the row and the plaintext key (never stored)."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = f"lk_{prefix}_{secret}"
+    key = ApiKey(name=name, prefix=prefix, key_hash=_hash(token))
+    db.session.add(key)
+    db.session.commit()
+    return key, token
+
+
+def verify(token: str) -> ApiKey | None:
+    """The active key matching `token`, or None."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != "lk":
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None)))
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(token)):
+        return None
+    key.last_used_at = utcnow()
+    return key

@@ -1,0 +1,156 @@
+"""Applications: registering them, moving them through the lifecycle, and looking them up.
+
+Every status change and its SMS notification are written in one transaction: either both exist or neither.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from office import catalog
+from office import citizens
+from office import lifecycle
+from office import notifications
+from office import outbox
+from office import references
+from office.errors import DomainError
+from office.errors import InvalidTransition
+from office.errors import NotFound
+from office.i18n import pick
+from office.i18n import t
+from office.models import Application
+from office.models import StatusChange
+from office.models import utcnow
+from office.phones import normalize
+from office.privacy import mask_name
+
+MAX_NAME = 120
+MAX_NOTE = 500
+
+
+def _clean_text(value, field: str, limit: int, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DomainError(f"{field} is required.", code="missing_field")
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"{field} must be text.", code="invalid_field")
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise DomainError(f"{field} is longer than {limit} characters.", code="field_too_long")
+    return value
+
+
+def create_application(service_code, applicant_name, phone, kelurahan, note=None, *, actor: str) -> Application:
+    """Register an application in RECEIVED and queue the citizen's receipt SMS with the new reference."""
+    service = catalog.get_service(str(service_code or ""))
+    if service is None:
+        raise DomainError(f"Unknown service {service_code!r}.", code="unknown_service")
+    place = catalog.find_kelurahan(str(kelurahan or ""))
+    if place is None:
+        raise DomainError(f"Unknown kelurahan {kelurahan!r}.", code="unknown_kelurahan")
+    name = _clean_text(applicant_name, "applicant_name", MAX_NAME, required=True)
+    note = _clean_text(note, "note", MAX_NOTE, required=False)
+    phone = normalize(phone)
+    for _ in range(5):
+        application = Application(
+            reference=references.generate(),
+            service=service,
+            kelurahan=place,
+            applicant_name=name,
+            phone=phone,
+            status=lifecycle.RECEIVED,
+            note=note,
+            created_by=actor,
+        )
+        db.session.add(application)
+        try:
+            # A savepoint, so a rare reference collision retries without losing the caller's transaction.
+            with db.session.begin_nested():
+                db.session.flush()
+            break
+        except IntegrityError:
+            db.session.expunge(application)
+    else:
+        raise RuntimeError("Could not find a free reference number.")
+    db.session.add(StatusChange(application=application, from_status=None, to_status=lifecycle.RECEIVED,
+                                note=note, actor=actor))
+    _notify(application)
+    db.session.commit()
+    return application
+
+
+def change_status(reference: str, new_status: str, note=None, *, actor: str) -> Application:
+    """Move an application to `new_status`, record it in the history and queue the citizen's SMS.
+
+    :raise InvalidTransition: when the lifecycle does not allow the move.
+    """
+    application = get_by_reference(reference)
+    if not lifecycle.is_status(str(new_status)):
+        raise DomainError(f"Unknown status {new_status!r}.", code="unknown_status")
+    if not lifecycle.can_move(application.status, new_status):
+        raise InvalidTransition(f"An application in {application.status} cannot move to {new_status}.")
+    note = _clean_text(note, "note", MAX_NOTE, required=new_status in lifecycle.NOTE_REQUIRED)
+    db.session.add(StatusChange(application=application, from_status=application.status, to_status=new_status,
+                                note=note, actor=actor))
+    application.status = new_status
+    application.note = note
+    application.status_changed_at = utcnow()
+    _notify(application)
+    db.session.commit()
+    return application
+
+
+def _notify(application: Application) -> None:
+    lang = citizens.language_of(application.phone)
+    text = notifications.status_sms(application, lang)
+    outbox.queue_sms(application.phone, text, "status", application_id=application.id)
+
+
+def get_by_reference(reference) -> Application:
+    """The application with this reference.
+
+    :raise DomainError: code "bad_reference" or "bad_check_digit" when the reference is mistyped.
+    :raise NotFound: when no application has it.
+    """
+    text = references.clean(str(reference or ""))
+    problem = references.classify(text)
+    if problem == "format":
+        raise DomainError("A reference is 10 digits.", code="bad_reference")
+    if problem == "check_digit":
+        raise DomainError("The reference has a typo (check digit does not match).", code="bad_check_digit")
+    application = db.session.scalar(select(Application).where(Application.reference == text))
+    if application is None:
+        raise NotFound("No application with that reference.")
+    return application
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What a citizen may see of an application: masked name, and notes only for the applicant's own phone."""
+
+    reference: str
+    service: str
+    status: str
+    label: str
+    next_step: str
+    changed_at: datetime
+    masked_name: str
+    note: str | None
+
+
+def status_view(application: Application, lang: str, asker_phone: str | None) -> StatusView:
+    """The status of `application` as shown to whoever asked from `asker_phone`."""
+    own = asker_phone is not None and asker_phone == application.phone
+    return StatusView(
+        reference=application.reference,
+        service=pick(application.service.name, lang),
+        status=application.status,
+        label=t(lang, lifecycle.LABELS[application.status]),
+        next_step=t(lang, lifecycle.NEXT_STEPS[application.status]),
+        changed_at=application.status_changed_at,
+        masked_name=mask_name(application.applicant_name),
+        note=application.note if own else None,
+    )

@@ -1,0 +1,67 @@
+"""Citizens known by phone number: language, announcement subscriptions and opt-out."""
+from flask import current_app
+from sqlalchemy import select
+
+from extensions import db
+from office.i18n import language
+from office.models import Citizen
+from office.models import Kelurahan
+from office.models import utcnow
+
+
+def find(phone: str) -> Citizen | None:
+    return db.session.scalar(select(Citizen).where(Citizen.phone == phone))
+
+
+def get_or_create(phone: str) -> Citizen:
+    """The citizen row for an E.164 phone, created on first contact (not yet subscribed)."""
+    citizen = find(phone)
+    if citizen is None:
+        citizen = Citizen(phone=phone, language=current_app.config["DEFAULT_LANGUAGE"])
+        db.session.add(citizen)
+        db.session.flush()
+    return citizen
+
+
+def language_of(phone: str, default: str = "id") -> str:
+    """The language this phone chose, or `default`."""
+    citizen = find(phone)
+    return language(citizen.language if citizen else default)
+
+
+def set_language(phone: str, lang: str) -> Citizen:
+    citizen = get_or_create(phone)
+    citizen.language = language(lang)
+    return citizen
+
+
+def subscribe(phone: str, kelurahan: Kelurahan | None = None) -> Citizen:
+    """Subscribe to announcements; this also lifts an earlier opt-out, since the citizen asked again."""
+    citizen = get_or_create(phone)
+    citizen.subscribed = True
+    citizen.subscribed_at = utcnow()
+    citizen.opted_out_at = None
+    if kelurahan is not None:
+        citizen.kelurahan_id = kelurahan.id
+    return citizen
+
+
+def unsubscribe(phone: str) -> Citizen:
+    """Stop announcements only; status notifications about the citizen's own applications still come."""
+    citizen = get_or_create(phone)
+    citizen.subscribed = False
+    return citizen
+
+
+def opt_out(phone: str) -> Citizen:
+    """Stop every SMS to this phone until it subscribes again (STOP, AT's opt-out, a blacklist report)."""
+    citizen = get_or_create(phone)
+    citizen.subscribed = False
+    if citizen.opted_out_at is None:
+        citizen.opted_out_at = utcnow()
+    return citizen
+
+
+def is_opted_out(phone: str) -> bool:
+    citizen = find(phone)
+    return citizen is not None and citizen.opted_out

@@ -1,0 +1,274 @@
+"""Database tables of the office: catalog, applications, citizens, messages and the staff side.
+
+Times are stored as naive UTC (SQLite keeps no zone); `utcnow()` is the one clock every module uses.
+"""
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from extensions import db
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC, the form every timestamp column holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Service(db.Model):
+    """One service of the office, with its standar pelayanan in both languages."""
+
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Each text field is {"id": ..., "en": ...}; requirements is a list of such dicts.
+    name: Mapped[dict] = mapped_column(JSON)
+    summary: Mapped[dict] = mapped_column(JSON)
+    requirements: Mapped[list] = mapped_column(JSON)
+    processing_time: Mapped[dict] = mapped_column(JSON)
+    fee: Mapped[dict] = mapped_column(JSON)
+    where: Mapped[dict] = mapped_column(JSON)
+    issued_by: Mapped[dict] = mapped_column(JSON)
+    legal_basis: Mapped[str] = mapped_column(String(120), default="")
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def text(self, field: str, lang: str) -> str:
+        """One bilingual field in `lang`, falling back to Bahasa Indonesia."""
+        value = getattr(self, field)
+        return value.get(lang) or value["id"]
+
+    def requirement_lines(self, lang: str) -> list[str]:
+        """The requirements as plain lines in `lang`."""
+        return [item.get(lang) or item["id"] for item in self.requirements]
+
+
+class Kelurahan(db.Model):
+    __tablename__ = "kelurahan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    aliases: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Citizen(db.Model):
+    """A phone number that has talked to the office: its language and its announcement subscription."""
+
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by STOP, AT's opt-out callback or a blacklist report; nothing is sent while it is set.
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    kelurahan: Mapped["Kelurahan | None"] = relationship()
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Application(db.Model):
+    """A citizen's application for a service, followed through its lifecycle."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    service: Mapped[Service] = relationship()
+    kelurahan: Mapped[Kelurahan] = relationship()
+    history: Mapped[list["StatusChange"]] = relationship(
+        back_populates="application", order_by="StatusChange.id", cascade="all, delete-orphan"
+    )
+
+
+class StatusChange(db.Model):
+    __tablename__ = "status_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="history")
+
+
+class Broadcast(db.Model):
+    """An announcement from staff to an audience of subscribers or applicants."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    audience: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    send_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Message(db.Model):
+    """One SMS in or out. Outgoing rows are the outbox: the database, not Redis, says what must be sent."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    encoding: Mapped[str] = mapped_column(String(8), default="GSM-7")
+    # See office.outbox for the states an outgoing message moves through.
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | status | checklist | broadcast | reminder | incoming
+    priority: Mapped[str] = mapped_column(String(8), default="high")  # high | bulk
+    provider_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # AT's id of an incoming message: the same id delivered twice is stored once.
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    link_id: Mapped[str | None] = mapped_column(String(120))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    send_after: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_messages_status_created", "status", "created_at"),)
+
+
+class DeliveryReport(db.Model):
+    """Every delivery report received, kept so reports that arrive before their send is recorded can be matched."""
+
+    __tablename__ = "delivery_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    network_code: Mapped[str | None] = mapped_column(String(10))
+    failure_reason: Mapped[str | None] = mapped_column(String(60))
+    matched: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Feedback(db.Model):
+    """A suggestion or complaint for the staff inbox."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(16))  # saran | aduan | lainnya
+    text: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(8))  # sms | ussd | kiosk | staff
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class QueueTicket(db.Model):
+    """A walk-in's place in the lobby queue; numbers restart every day."""
+
+    __tablename__ = "queue_tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    number: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    counter: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),)
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="clerk")  # clerk | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiKey(db.Model):
+    """A partner agency's key. Only a hash is stored; the prefix finds the row without scanning."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(80))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class UssdSessionEvent(db.Model):
+    """AT's end-of-session notification, kept for the dashboard (completion and drop-off)."""
+
+    __tablename__ = "ussd_session_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(120), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    hops: Mapped[int | None] = mapped_column(Integer)
+    input: Mapped[str | None] = mapped_column(Text)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,38 @@
+"""The SMS a citizen receives when their application changes status: one GSM-7 segment, always."""
+from office import lifecycle
+from office.gsm import fits_one_segment
+from office.gsm import to_gsm
+from office.i18n import pick
+from office.i18n import t
+from office.models import Application
+
+
+def shorten(text: str, budget: int) -> str:
+    """Cut `text` at a word boundary so it fits `budget` characters, marking the cut with "..."."""
+    if len(text) <= budget:
+        return text
+    cut = text[: max(budget - 3, 0)].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return cut + "..."
+
+
+def status_sms(application: Application, lang: str) -> str:
+    """Notification text for the application's current status, in `lang`, fitting one segment."""
+    values = {
+        "service": pick(application.service.name, lang),
+        "reference": application.reference,
+        "label": t(lang, lifecycle.LABELS[application.status]),
+        "next": t(lang, lifecycle.NEXT_STEPS[application.status]),
+    }
+    if application.status == lifecycle.RECEIVED:
+        text = t(lang, "{service} no. {reference}: {label}. Check status: SMS STATUS {reference}", **values)
+    else:
+        text = t(lang, "{service} no. {reference}: {label}. {next}", **values)
+    note = application.note if application.status in lifecycle.NOTE_REQUIRED else None
+    if note:
+        prefix = to_gsm(text + " " + t(lang, "Note:") + " ")
+        # Keep the note in GSM-7 and cut it to what is left of the 160 characters.
+        note = to_gsm(note)
+        text = prefix + shorten(note, 160 - len(prefix))
+        if not fits_one_segment(text):
+            text = prefix.rstrip()
+    return to_gsm(text)

@@ -1,0 +1,76 @@
+"""The outbox: outgoing SMS are rows first, queued jobs second.
+
+A row is written in the caller's transaction. Only after that transaction commits are the new rows handed
+to the dispatcher (the job queue), so a rolled-back change never sends anything and a crash between
+commit and enqueue leaves a `queued` row that the sweeper picks up.
+
+Outgoing states: queued -> sending -> sent -> delivered | failed; `unknown` when a worker died during the
+provider call (resolved by provider id or reviewed by staff, never resent blindly); `cancelled` when a
+broadcast is cancelled, the phone opted out or a newer status notification replaced it.
+"""
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from extensions import db
+from office.gsm import analyze
+from office.gsm import to_gsm
+from office.models import Message
+from office.models import utcnow
+
+RECEIVED = "received"
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+DELIVERED = "delivered"
+FAILED = "failed"
+UNKNOWN = "unknown"
+CANCELLED = "cancelled"
+OUT_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNKNOWN, CANCELLED)
+
+_PENDING = "outbox_pending"
+_dispatcher: Callable[[list[tuple[int, str]]], None] | None = None
+
+
+def set_dispatcher(dispatch: Callable[[list[tuple[int, str]]], None] | None) -> None:
+    """Install the function that hands committed (message id, priority) pairs to the job queue."""
+    global _dispatcher
+    _dispatcher = dispatch
+
+
+def queue_sms(phone: str, text: str, kind: str, *, priority: str = "high", **fields) -> Message:
+    """Add an outgoing SMS to the current transaction; it is dispatched once the transaction commits.
+
+    `fields` may set application_id, broadcast_id, link_id, in_reply_to_id or send_after.
+    """
+    text = to_gsm(text)
+    length = analyze(text)
+    message = Message(
+        direction="out",
+        phone=phone,
+        text=text,
+        segments=length.segments,
+        encoding=length.encoding,
+        status=QUEUED,
+        kind=kind,
+        priority=priority,
+        created_at=utcnow(),
+        **fields,
+    )
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append((message.id, priority))
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_committed(session):
+    ids = session.info.pop(_PENDING, None)
+    if ids and _dispatcher is not None:
+        _dispatcher(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session):
+    session.info.pop(_PENDING, None)

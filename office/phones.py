@@ -1,0 +1,30 @@
+"""Phone numbers: whatever people type, stored as E.164."""
+import phonenumbers
+
+from office.errors import DomainError
+
+
+class InvalidPhone(DomainError):
+    code = "invalid_phone"
+
+
+def normalize(raw: str | None, region: str = "ID") -> str:
+    """Return `raw` as E.164 (+62812...), accepting 0812..., 62812..., +62 812-... forms.
+
+    :raise InvalidPhone: when it is not a valid phone number.
+    """
+    text = (raw or "").strip()
+    if not text or len(text) > 32:
+        raise InvalidPhone("Phone number is missing or too long.")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    # "62812..." without a plus is common in Indonesia; phonenumbers would read it as a national number.
+    if not text.startswith("+") and digits.startswith("62") and len(digits) >= 10:
+        text = "+" + digits
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"Not a phone number: {raw!r}.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"Not a valid phone number: {raw!r}.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+

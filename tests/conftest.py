@@ -1,0 +1,241 @@
+"""Shared fixtures: a real Redis server, a real database, the app, a live HTTP server, RQ workers
+and the telco simulator.
+
+The whole session shares one database and one Redis; every test starts from a clean state (catalog
+kept, everything else emptied) so tests stay independent without re-running migrations.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+from rq import SimpleWorker
+from sqlalchemy import delete
+from werkzeug.serving import make_server
+
+from tests.redis_server import RedisServer
+from tests.redis_server import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Tables the catalog load fills once per session; every other table is emptied between tests.
+KEPT_TABLES = {"services", "kelurahan", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on a free port for the whole session."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def lekas_env(redis_server, tmp_path_factory):
+    """The environment every Lekas process of the test session runs with (app, live server, workers)."""
+    db_dir = tmp_path_factory.mktemp("db")
+    env = {
+        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{db_dir}/lekas-test.sqlite3",
+        "REDIS_URL": redis_server.url,
+        "SECRET_KEY": "test-secret",
+        "SMS_PROVIDER": "simulator",
+        "QUIET_HOURS": "",
+        "CALLBACK_TOKEN": "",
+        "SIMULATOR_PORT": str(free_port()),
+        "DEFAULT_LANGUAGE": "id",
+    }
+    env["AT_API_URL"] = f"http://127.0.0.1:{env['SIMULATOR_PORT']}"
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def session_app(lekas_env):
+    """One app for the session, with the schema migrated and the catalog loaded."""
+    from app import create_app
+    from commands import init_db
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        init_db()
+    return app
+
+
+def _clean(app):
+    from extensions import db
+
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in KEPT_TABLES:
+                db.session.execute(delete(table))
+        db.session.commit()
+        app.extensions["redis"].flushdb()
+
+
+@pytest.fixture
+def app(session_app):
+    """The app with an app context pushed and a clean database and Redis."""
+    _clean(session_app)
+    session_app.config.update(CALLBACK_TOKEN=None, QUIET_HOURS="")
+    with session_app.app_context():
+        yield session_app
+        from extensions import db
+
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis(app):
+    """The app's Redis client (decoded strings)."""
+    return app.extensions["redis"]
+
+
+@pytest.fixture
+def api_key(app):
+    """A fresh API key's plaintext."""
+    from office import apikeys
+
+    _key, token = apikeys.create_key("test-agency")
+    return token
+
+
+@pytest.fixture
+def api(client, api_key):
+    """The test client with the API key's Authorization header on every call."""
+
+    class Api:
+        def __getattr__(self, method):
+            def call(path, **kwargs):
+                headers = {"Authorization": f"Bearer {api_key}", **kwargs.pop("headers", {})}
+                return getattr(client, method)(path, headers=headers, **kwargs)
+
+            return call
+
+    return Api()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued RQ job in this process until the queues are empty (a real RQ SimpleWorker)."""
+    from jobs.queues import ORDER
+    from jobs.queues import queue
+
+    def run():
+        worker = SimpleWorker([queue(name) for name in ORDER], connection=app.extensions["rq_redis"])
+        worker.work(burst=True)
+
+    return run
+
+
+class LiveServer:
+    def __init__(self, app, port):
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(session_app):
+    """Lekas served over real HTTP on a free port (the simulator calls its webhooks here)."""
+    server = LiveServer(session_app, free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _simulator_process(live_server, lekas_env):
+    from simulator.testing import start_simulator
+
+    with start_simulator(live_server.url, port=int(lekas_env["SIMULATOR_PORT"]),
+                         env={"SIMULATOR_DLR_DELAY": "0.2"}) as client:
+        yield client
+
+
+@pytest.fixture
+def simulator(app, _simulator_process):
+    """The telco simulator, reset for this test, calling Lekas's live server."""
+    _simulator_process.reset()
+    return _simulator_process
+
+
+class WorkerProcess:
+    """`flask --app app worker` as a real separate process, started and killed by tests."""
+
+    def __init__(self, env, queues=()):
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.queues = list(queues)
+        self.process = None
+        self.log = tempfile.NamedTemporaryFile(prefix="lekas-worker-", suffix=".log", delete=False)
+
+    def start(self):
+        cmd = [sys.executable, "-m", "flask", "--app", "app", "worker", *self.queues]
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self, sig=9):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def output(self) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+
+
+@pytest.fixture
+def worker(app, lekas_env):
+    """Start real worker processes: `worker()` starts one and returns it; all are stopped after the test."""
+    started = []
+
+    def start(*queues, **env):
+        proc = WorkerProcess({**lekas_env, **env}, queues).start()
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
