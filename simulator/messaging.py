@@ -42,11 +42,15 @@ def send():
     if not _authorised(telco) or faults.quirk == "auth_401":
         store.count("requests_unauthorised")
         return _text(AUTH_INVALID, 401)
+    epoch = store.epoch
     decided = store.take_request_faults()
     if decided.hang_s:
         time.sleep(decided.hang_s)
     if decided.slow_s:
         time.sleep(decided.slow_s)
+    if store.epoch != epoch:
+        # A reset happened while this request hung: keep its messages out of the fresh state.
+        return _text("Service Unavailable", 503)
     if decided.http_500:
         store.count("requests_500")
         return _text("Internal Server Error", 500)

@@ -26,6 +26,7 @@ class Store:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self.epoch = 0  # bumped by reset, so a request that outlived one can tell
         self._clear()
 
     def _clear(self):
@@ -39,6 +40,7 @@ class Store:
         """Forget every message and counter and switch every fault off."""
         with self._lock:
             self._clear()
+            self.epoch += 1
 
     def set_faults(self, changes: dict) -> Faults:
         """Apply `changes` to the fault switches (see Faults.updated) and return the result."""

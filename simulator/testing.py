@@ -152,7 +152,8 @@ class CallbackRecorder:
     """
 
     def __init__(self, ussd_reply: Callable[[dict], str] | None = None):
-        self.ussd_reply = ussd_reply or (lambda form: "CON Menu\n1. Yes\n2. No")
+        self._default_reply = ussd_reply or (lambda form: "CON Menu\n1. Yes\n2. No")
+        self.ussd_reply = self._default_reply
         self.status = 200
         self.requests: list[dict] = []
         self._changed = threading.Condition()
@@ -183,10 +184,11 @@ class CallbackRecorder:
         return response(environ, start_response)
 
     def clear(self) -> None:
-        """Forget what was recorded and answer 200 again."""
+        """Forget what was recorded; answer 200 and the default USSD reply again."""
         with self._changed:
             self.requests.clear()
         self.status = 200
+        self.ussd_reply = self._default_reply
 
     def received(self, path: str) -> list[dict]:
         """Requests recorded for `path`, oldest first."""
