@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make run` (everything, with demo data) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_REDIS_PORT ?= 6380
+export REDIS_URL ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test test-slow system-deps redis stop-redis benchmarks clean
+
+run: $(BIN)/.installed system-deps redis
+	$(BIN)/flask --app app init-db
+	$(BIN)/flask --app app seed-demo
+	@echo
+	@echo "  Lekas (web):        http://127.0.0.1:5000/healthz"
+	@echo "  Telco phone page:   http://127.0.0.1:5001/   (dial *384*5758#, text 5758)"
+	@echo "  API docs:           http://127.0.0.1:5000/api/v1/openapi.json"
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+
+test: $(BIN)/.installed system-deps
+	$(BIN)/pytest
+
+test-slow: $(BIN)/.installed system-deps
+	$(BIN)/pytest -m slow
+
+benchmarks: $(BIN)/.installed system-deps
+	$(BIN)/python benchmarks/ussd.py
+	$(BIN)/python benchmarks/broadcast.py
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Redis and Chromium come from Debian: installed when missing and we can, otherwise we say what to run.
+system-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing$$missing from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing:$$missing. Install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# A Redis for local runs on its own port, so it never clashes with a system Redis.
+redis:
+	@mkdir -p instance
+	@redis-cli -u "$(REDIS_URL)" ping >/dev/null 2>&1 || \
+	  redis-server --port $(DEV_REDIS_PORT) --bind 127.0.0.1 --daemonize yes --dir "$(CURDIR)/instance" \
+	    --pidfile "$(CURDIR)/instance/redis.pid" --logfile "$(CURDIR)/instance/redis.log" --save 60 1
+	@for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli -u "$(REDIS_URL)" ping >/dev/null 2>&1 && exit 0; sleep 0.3; done; \
+	  echo "Redis did not start; see instance/redis.log"; exit 1
+
+stop-redis:
+	-redis-cli -p $(DEV_REDIS_PORT) shutdown nosave
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
