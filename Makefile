@@ -6,7 +6,11 @@ DEV_REDIS_PORT ?= 6380
 export REDIS_URL ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-slow system-deps redis stop-redis benchmarks clean
+# The domain, API and CLI tests again on a throwaway PostgreSQL cluster (Debian's postgresql package).
+test-postgres: $(BIN)/.installed
+	scripts/with-postgres $(BIN)/pytest tests/office tests/api tests/test_commands.py
+
+.PHONY: run test test-postgres test-slow system-deps redis stop-redis benchmarks clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db

@@ -66,7 +66,11 @@ def session_app(lekas_env):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         init_db()
-    return app
+    yield app
+    from extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _clean(app):
@@ -91,6 +95,24 @@ def app(session_app):
         from extensions import db
 
         db.session.rollback()
+
+
+@pytest.fixture
+def make_app(lekas_env):
+    """Build extra apps with other settings; their database connections are closed after the test."""
+    from app import create_app
+    from extensions import db
+
+    made = []
+
+    def make(config=None):
+        made.append(create_app({"TESTING": True, **(config or {})}))
+        return made[-1]
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,22 +1,21 @@
 import pytest
 
-from app import create_app
 from config import DEV_SECRET_KEY
 
 
-def test_production_refuses_the_default_secret_key(lekas_env, monkeypatch):
+def test_production_refuses_the_default_secret_key(make_app, monkeypatch):
     monkeypatch.setenv("LEKAS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app()
+        make_app()
     monkeypatch.setenv("SECRET_KEY", "a-real-long-random-secret")
-    assert create_app().config["LEKAS_ENV"] == "production"
+    assert make_app().config["LEKAS_ENV"] == "production"
 
 
-def test_defaults_are_safe_for_development(lekas_env, monkeypatch):
+def test_defaults_are_safe_for_development(make_app, monkeypatch):
     for name in ("DATABASE_URL", "OFFICE_TZ", "USSD_CODE", "QUIET_HOURS"):
         monkeypatch.delenv(name, raising=False)
-    config = create_app().config
+    config = make_app().config
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and "instance" in config[
         "SQLALCHEMY_DATABASE_URI"]
     assert config["OFFICE_TZ"] == "Asia/Pontianak"
@@ -24,11 +23,11 @@ def test_defaults_are_safe_for_development(lekas_env, monkeypatch):
     assert config["QUIET_HOURS"] == "21:00-07:00"
 
 
-def test_empty_quiet_hours_turns_them_off(lekas_env, monkeypatch):
+def test_empty_quiet_hours_turns_them_off(make_app, monkeypatch):
     monkeypatch.setenv("QUIET_HOURS", "")
-    assert create_app().config["QUIET_HOURS"] == ""
+    assert make_app().config["QUIET_HOURS"] == ""
 
 
-def test_postgres_urls_use_the_psycopg_driver(lekas_env, monkeypatch):
+def test_postgres_urls_use_the_psycopg_driver(make_app, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/lekas")
-    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/lekas"
+    assert make_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/lekas"

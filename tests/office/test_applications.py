@@ -100,19 +100,31 @@ def test_long_note_is_cut_at_a_word_so_the_notification_stays_one_segment(app):
     assert analyze(sms).segments == 1 and sms.endswith("...")
 
 
+FAULT_TRIGGERS = {
+    "sqlite": (["CREATE TRIGGER refuse_outbox BEFORE INSERT ON messages "
+                "BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END"],
+               ["DROP TRIGGER refuse_outbox"]),
+    "postgresql": (["CREATE FUNCTION refuse_outbox() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'outbox unavailable'; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse_outbox BEFORE INSERT ON messages FOR EACH ROW "
+                    "EXECUTE FUNCTION refuse_outbox()"],
+                   ["DROP TRIGGER refuse_outbox ON messages", "DROP FUNCTION refuse_outbox()"]),
+}
+
+
 def test_a_failure_writing_the_outbox_leaves_neither_status_nor_history(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the fault is injected with a SQLite trigger")
+    create, drop = FAULT_TRIGGERS[db.engine.dialect.name]
     application = register()
-    db.session.execute(text("CREATE TRIGGER refuse_outbox BEFORE INSERT ON messages "
-                            "BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END"))
+    for statement in create:
+        db.session.execute(text(statement))
     db.session.commit()
     try:
         with pytest.raises(DatabaseError):
             applications.change_status(application.reference, lc.VERIFYING, actor="test")
         db.session.rollback()
     finally:
-        db.session.execute(text("DROP TRIGGER refuse_outbox"))
+        for statement in drop:
+            db.session.execute(text(statement))
         db.session.commit()
     db.session.expire_all()
     assert application.status == lc.RECEIVED
