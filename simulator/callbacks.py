@@ -30,6 +30,8 @@ class Callbacks:
         self._delay = delay
         self._queue: queue.Queue = queue.Queue()
         self._generation = 0
+        self._in_flight = 0
+        self._idle = threading.Condition()
         self._local = threading.local()
         for number in range(workers):
             threading.Thread(target=self._work, name=f"callbacks-{number}", daemon=True).start()
@@ -56,9 +58,14 @@ class Callbacks:
         """Send `form` to `path` in the background, as soon as a worker is free."""
         self._queue.put((0.0, self._generation, path, form))
 
-    def cancel_pending(self):
-        """Forget every callback not yet sent."""
-        self._generation += 1
+    def cancel_pending(self, wait: float = 2.0):
+        """Forget every callback not yet sent, and give those being sent `wait` seconds to finish.
+
+        Waiting makes a reset a clean cut: nothing from before it reaches Lekas after it returns.
+        """
+        with self._idle:
+            self._generation += 1
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=wait)
 
     def _work(self):
         while True:
@@ -66,17 +73,27 @@ class Callbacks:
             wait = due - time.monotonic()
             if wait > 0 and generation == self._generation:
                 time.sleep(wait)
-            if generation != self._generation:
-                continue
-            kind = "dlr" if path == "/sms/delivery" else "events"
+            with self._idle:
+                if generation != self._generation:
+                    continue
+                self._in_flight += 1
             try:
-                answer = self.post(path, form)
-            except requests.RequestException as exc:
-                self._store.count(f"{kind}_failed")
-                log.warning("callback %s failed: %s", path, exc)
-                continue
-            if answer.ok:
-                self._store.count(f"{kind}_sent")
-            else:
-                self._store.count(f"{kind}_failed")
-                log.warning("callback %s answered HTTP %s", path, answer.status_code)
+                self._deliver(path, form)
+            finally:
+                with self._idle:
+                    self._in_flight -= 1
+                    self._idle.notify_all()
+
+    def _deliver(self, path: str, form: dict):
+        kind = "dlr" if path == "/sms/delivery" else "events"
+        try:
+            answer = self.post(path, form)
+        except requests.RequestException as exc:
+            self._store.count(f"{kind}_failed")
+            log.warning("callback %s failed: %s", path, exc)
+            return
+        if answer.ok:
+            self._store.count(f"{kind}_sent")
+        else:
+            self._store.count(f"{kind}_failed")
+            log.warning("callback %s answered HTTP %s", path, answer.status_code)

@@ -72,6 +72,20 @@ class SimulatorClient:
         """The simulator's counters."""
         return self._call("GET", "/api/stats")
 
+    def wait_for_stats(self, timeout: float = 5.0, **expected: int) -> dict:
+        """Poll until each named counter equals its expected value, e.g. wait_for_stats(dlr_sent=3).
+
+        :raise TimeoutError: showing the counters as they last were.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            stats = self.stats()
+            if all(stats.get(key, 0) == value for key, value in expected.items()):
+                return stats
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"counters never reached {expected}: {stats}")
+            time.sleep(0.02)
+
     def wait_for_messages(self, phone: str | None, count: int, timeout: float = 5.0) -> list[dict]:
         """Poll until `phone` (or the whole simulator) has received `count` messages; return them.
 

@@ -22,7 +22,7 @@ def test_report_reaches_delivery_callback_with_token_and_at_fields(telco, record
 
     assert report["args"] == {"token": CALLBACK_TOKEN}
     assert report["form"] == {"id": message_id, "status": "Success", "phoneNumber": PHONE, "networkCode": "51010"}
-    assert telco.stats()["dlr_sent"] == 1
+    telco.wait_for_stats(dlr_sent=1)
 
 
 def test_premium_report_carries_retry_count(telco, recorder):
@@ -72,10 +72,7 @@ def test_report_lekas_refuses_is_counted_as_failed(telco, recorder):
     send(telco)
     recorder.wait_for("/sms/delivery")
 
-    deadline = time.monotonic() + 5
-    while telco.stats()["dlr_failed"] != 1 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert telco.stats()["dlr_failed"] == 1
+    assert telco.wait_for_stats(dlr_failed=1)["dlr_sent"] == 0
 
 
 def test_report_to_unreachable_lekas_is_counted_as_failed():
@@ -83,10 +80,8 @@ def test_report_to_unreachable_lekas_is_counted_as_failed():
         url = gone.url  # a port that stops answering once the recorder closes
     with start_simulator(url, env={"SIMULATOR_DLR_DELAY": "0", "AT_API_KEY": API_KEY, "AT_USERNAME": None}) as sim:
         send(sim)
-        deadline = time.monotonic() + 5
-        while sim.stats()["dlr_failed"] != 1 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert sim.stats()["dlr_failed"] == 1
+
+        sim.wait_for_stats(dlr_failed=1)
 
 
 def test_send_answers_before_the_report_is_due():
