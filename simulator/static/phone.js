@@ -71,14 +71,18 @@ function pressKey(key) {
   updateDialButton();
 }
 
-function showUssd({ screen, ended, chars, loading }) {
+function showUssd({ screen, ended, chars, loading, error }) {
   $("ussd").hidden = false;
   const screenBox = $("ussd-screen");
   screenBox.textContent = screen;
   screenBox.classList.toggle("loading", Boolean(loading));
   const counter = $("ussd-chars");
+  counter.classList.remove("over", "error");
   if (loading) {
     counter.textContent = "";
+  } else if (error) {
+    counter.textContent = `Sesi gagal · Session failed: ${error}`;
+    counter.classList.add("error");
   } else {
     const over = chars > USSD_BUDGET;
     counter.textContent = `${chars} karakter · characters` + (over ? ` — melebihi ${USSD_BUDGET} / over ${USSD_BUDGET}` : "");
@@ -111,7 +115,7 @@ async function ussdStep(input) {
     const result = await api("POST", "/api/ussd", body);
     showUssd(result);
   } catch (error) {
-    showUssd({ screen: `Gagal / Failed: ${error.message}`, ended: true, chars: 0 });
+    showUssd({ screen: "Gagal / Failed", ended: true, error: error.message });
     markNumber(error);
   }
 }
@@ -119,8 +123,8 @@ async function ussdStep(input) {
 function dial() {
   const code = $("dial-display").textContent;
   if (code !== window.TELCO.ussdCode) {
-    showUssd({ screen: `Kode USSD tidak dikenal: ${code}\nUnknown USSD code. Lekas answers ${window.TELCO.ussdCode}`,
-               ended: true, chars: 0 });
+    showUssd({ screen: `Kode USSD tidak dikenal: ${code}`, ended: true,
+               error: `unknown USSD code; Lekas answers ${window.TELCO.ussdCode}` });
     return;
   }
   ussdStep(undefined);
@@ -377,6 +381,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.querySelectorAll(".tab-button").forEach((button) => {
     button.addEventListener("click", () => showTab(button.dataset.tab));
+  });
+  $("banner").addEventListener("click", () => {
+    $("banner").hidden = true;
+    showTab("sms");
   });
   $("composer").addEventListener("submit", sendSms);
   $("sms-text").addEventListener("input", updateCounter);
