@@ -38,6 +38,8 @@ def from_env(instance_path):
         "SEND_MAX_ATTEMPTS": int(_env("SEND_MAX_ATTEMPTS", "6")),
         "READY_REMINDER_DAYS": int(_env("READY_REMINDER_DAYS", "7")),
         "SMS_COST_PER_SEGMENT": int(_env("SMS_COST_PER_SEGMENT", "300")),
+        "USSD_STATUS_LIMIT": int(_env("USSD_STATUS_LIMIT", "5")),
+        "USSD_STATUS_WINDOW": int(_env("USSD_STATUS_WINDOW", "600")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LANGUAGE", "id"),

@@ -1,1 +1,109 @@
-"""USSD callback (POST /ussd) and AT's end-of-session notifications (POST /ussd/events)."""
+"""USSD callback (POST /ussd) and AT's end-of-session notifications (POST /ussd/events).
+
+AT drops a session on any HTTP error or a body that does not start with CON/END, which on the
+citizen's phone reads as a broken service; so /ussd answers 400 only when the request cannot belong to a
+session at all, and turns any other failure into a polite END.
+"""
+import logging
+
+from flask import Response
+from flask import current_app
+from flask import request
+from sqlalchemy.exc import SQLAlchemyError
+
+from extensions import db
+from gateway import bp
+from gateway import ussd_session
+from gateway.ussd_menu import Context
+from gateway.ussd_menu import Reply
+from gateway.ussd_menu import State
+from gateway.ussd_menu import advance
+from gateway.ussd_menu import render
+from gateway.ussd_text import clean
+from office import citizens
+from office import ussd_stats
+from office.i18n import t
+from office.phones import InvalidPhone
+from office.phones import normalize
+
+log = logging.getLogger(__name__)
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+@bp.post("/ussd")
+def ussd_callback():
+    """One hop of a USSD session: the screen to show, as `CON ...` (wait for input) or `END ...`."""
+    session_id = request.form.get("sessionId", "").strip()
+    raw_phone = request.form.get("phoneNumber", "").strip()
+    if not session_id or not raw_phone:
+        return _plain("sessionId and phoneNumber are required.\n", 400)
+    try:
+        body = answer(session_id, raw_phone, request.form.get("text", ""))
+    except Exception:  # noqa: BLE001  (any failure must still reach the phone as a proper END screen)
+        log.exception("USSD hop failed (session %.40s)", session_id)
+        db.session.rollback()
+        body = Reply(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
+                                   "Sorry, something went wrong. Please try again."))).body
+    return _plain(body)
+
+
+def answer(session_id: str, raw_phone: str, text: str) -> str:
+    """The reply body for this hop, continuing the saved state of the session when its inputs extend it."""
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    try:
+        phone = normalize(raw_phone)
+    except InvalidPhone:
+        return Reply(True, clean(t(default, "Sorry, this number cannot use the service."))).body
+    inputs = text.split("*") if text else []
+    saved = ussd_session.load(session_id, phone)
+    if saved is not None and saved.text == text:
+        # The same hop again (a retry): same answer, and nothing done twice.
+        return saved.reply
+    if saved is not None and (saved.text == "" or text.startswith(saved.text + "*")):
+        state = saved.state
+        todo = inputs[len(saved.text.split("*")) if saved.text else 0:]
+    else:
+        state = State(lang=citizens.language_of(phone, default=default))
+        todo = inputs
+    ctx = Context(phone)
+    advance(ctx, state, todo)
+    reply = render(ctx, state).body
+    ussd_session.save(session_id, phone, text, state, reply)
+    return reply
+
+
+def _count(raw: str | None) -> int | None:
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        return None
+    return value if 0 <= value < 2**31 else None
+
+
+@bp.post("/ussd/events")
+def ussd_events():
+    """Store AT's end-of-session notification (Success, Incomplete or Failed) for the dashboard."""
+    form = request.form
+    session_id = form.get("sessionId", "").strip()
+    if not session_id:
+        return _plain("sessionId is required.\n", 400)
+    try:
+        ussd_stats.record_event(
+            session_id,
+            status=form.get("status", "").strip(),
+            phone=form.get("phoneNumber", "").strip(),
+            duration_ms=_count(form.get("durationInMillis")),
+            hops=_count(form.get("hopsCount")),
+            input=form.get("input"),
+            last_response=form.get("lastAppResponse"),
+            error_message=form.get("errorMessage"),
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        log.exception("could not store a USSD session event")
+        db.session.rollback()
+        return _plain("Could not store the event, please retry.\n", 503)
+    return _plain("OK\n")
