@@ -1,0 +1,130 @@
+"""Answering keyword SMS: what each command changes in the office's records and the reply it earns.
+
+Everything happens in the caller's transaction, so the webhook can store the incoming message, the
+change and the reply together, once, even when the telco delivers the same message twice.
+
+Reply language: the phone's own language when the office knows the phone; for a phone seen for the
+first time, the language of the keyword it used (JOIN, HELP, REQ are English), and that choice is
+kept if the command creates the phone's record.
+"""
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+
+from office import applications
+from office import catalog
+from office import citizens
+from office import feedback
+from office import keywords
+from office import optout
+from office import ratelimit
+from office import references
+from office import replies
+from office.checklist import checklist_sms
+from office.errors import DomainError
+from office.errors import NotFound
+from office.i18n import language
+
+# Shared with USSD (same scope), so switching channel does not reset the count.
+STATUS_LIMIT = 5
+STATUS_WINDOW = 600
+
+REPLY = "reply"
+OPTOUT = "optout"  # the send job lets this kind through to a phone that has just opted out
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: str = REPLY
+
+
+def answer(phone: str, text: str) -> Reply | None:
+    """Carry out what the SMS from `phone` asks; return the reply to queue, or None when none is due.
+
+    A phone that has opted out gets no reply (except the STOP confirmation, and DAFTAR, which lifts
+    the opt-out), though what it asked is still done: its suggestion is still filed.
+    """
+    command = keywords.parse(text)
+    known = citizens.find(phone)
+    lang = language(known.language if known else command.lang or current_app.config["DEFAULT_LANGUAGE"])
+    reply = _HANDLERS[command.action](phone, command, lang)
+    if known is None and command.action != keywords.BAHASA:
+        created = citizens.find(phone)
+        if created is not None:
+            created.language = lang
+    if reply is None or (reply.kind != OPTOUT and citizens.is_opted_out(phone)):
+        return None
+    return reply
+
+
+def _syarat(phone: str, command: keywords.Command, lang: str) -> Reply:
+    service = catalog.find_service(command.argument) if command.argument else None
+    if service is None:
+        return Reply(replies.service_codes(lang, [s.code for s in catalog.services()]))
+    return Reply(checklist_sms(service, lang))
+
+
+def _status(phone: str, command: keywords.Command, lang: str) -> Reply:
+    typed = keywords.reference_in(command.argument)
+    if not typed:
+        return Reply(replies.reference_hint(lang))
+    verdict = ratelimit.hit("status", phone, STATUS_LIMIT, STATUS_WINDOW)
+    if not verdict.allowed:
+        return Reply(replies.status_rate_limited(lang, math.ceil(verdict.retry_after / 60)))
+    try:
+        application = applications.get_by_reference(typed)
+    except NotFound:
+        return Reply(replies.not_found(lang, references.clean(typed)))
+    except DomainError as exc:
+        if exc.code == "bad_check_digit":
+            return Reply(replies.check_digit_hint(lang, references.clean(typed)))
+        return Reply(replies.reference_hint(lang))
+    view = applications.status_view(application, lang, asker_phone=phone)
+    return Reply(replies.status_answer(view, lang))
+
+
+def _daftar(phone: str, command: keywords.Command, lang: str) -> Reply:
+    place = catalog.find_kelurahan(command.argument) if command.argument else None
+    citizens.subscribe(phone, place)
+    if command.argument and place is None:
+        return Reply(replies.subscribed_unknown_kelurahan(lang, [k.name for k in catalog.kelurahan_list()]))
+    return Reply(replies.subscribed(lang, current_app.config["SMS_SHORTCODE"], place.name if place else None))
+
+
+def _stop(phone: str, command: keywords.Command, lang: str) -> Reply | None:
+    if citizens.is_opted_out(phone):
+        return None  # the one last SMS was already sent
+    optout.stop_all(phone)
+    return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), OPTOUT)
+
+
+def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply:
+    if not command.argument.strip():
+        return Reply(replies.feedback_hint(lang))
+    entry = feedback.submit(command.category, command.argument, phone=phone, channel="sms")
+    return Reply(replies.feedback_received(lang, entry.ticket))
+
+
+def _bahasa(phone: str, command: keywords.Command, lang: str) -> Reply:
+    chosen = keywords.language_in(command.argument)
+    if chosen is None:
+        return Reply(replies.language_hint(lang))
+    citizens.set_language(phone, chosen)
+    return Reply(replies.language_set(chosen))
+
+
+def _help(phone: str, command: keywords.Command, lang: str) -> Reply:
+    return Reply(replies.help_text(lang, current_app.config["USSD_CODE"]))
+
+
+_HANDLERS = {
+    keywords.SYARAT: _syarat,
+    keywords.STATUS: _status,
+    keywords.DAFTAR: _daftar,
+    keywords.STOP: _stop,
+    keywords.FEEDBACK: _feedback,
+    keywords.BAHASA: _bahasa,
+    keywords.HELP: _help,
+}
