@@ -10,6 +10,7 @@ that means nothing on a screen shows that screen again with a one-line hint inst
 Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so a replay
 never repeats them; choosing a language, the one effect that continues the session, is idempotent.
 """
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -97,6 +98,15 @@ class Context:
         self.phone = phone
         self._services: list[Service] | None = None
         self._places: list[Kelurahan] | None = None
+        self._layouts: dict = {}
+
+    def layout(self, screen, state: "State", build):
+        """`build(ctx, state)` once per request for what a screen's layout depends on (not its page)."""
+        params = json.dumps({k: v for k, v in state.frame.items() if k != "p"}, sort_keys=True)
+        key = (screen.name, state.lang, len(state.stack), params)
+        if key not in self._layouts:
+            self._layouts[key] = build(self, state)
+        return self._layouts[key]
 
     @property
     def services(self) -> list[Service]:
@@ -158,6 +168,9 @@ class Menu:
         raise NotImplementedError
 
     def _layout(self, ctx, state):
+        return ctx.layout(self, state, self._build)
+
+    def _build(self, ctx, state):
         title = clean(self.title(ctx, state))
         options = self.options(ctx, state)
         header = max(width(title), *(width(clean(t(state.lang, h))) for h in self.hints))
@@ -197,7 +210,7 @@ class Document(Menu):
     def options(self, ctx, state):
         return []
 
-    def _layout(self, ctx, state):
+    def _build(self, ctx, state):
         text = clean(self.text(ctx, state))
         options = self.options(ctx, state)
         lines = [f"{n}. {clean(label)}" for n, (label, _) in enumerate(options, start=1)]

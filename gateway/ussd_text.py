@@ -8,7 +8,6 @@ import unicodedata
 
 from office.gsm import GSM7_BASIC
 from office.gsm import GSM7_EXTENDED
-from office.gsm import analyze
 from office.gsm import to_gsm
 
 SCREEN_LIMIT = 160
@@ -35,8 +34,8 @@ def clean(text: str) -> str:
 
 
 def width(text: str) -> int:
-    """Septets `text` takes on a screen (escaped GSM characters count two)."""
-    return analyze(text).units
+    """Septets a cleaned text takes on a screen (escaped GSM characters count two)."""
+    return len(text) + sum(1 for ch in text if ch in GSM7_EXTENDED)
 
 
 def shorten(text: str, room: int) -> str:
@@ -53,40 +52,45 @@ def shorten(text: str, room: int) -> str:
 
 def _hard_split(word: str, room: int) -> list[str]:
     """Split one word longer than a whole page; the only place a word is ever cut."""
-    parts, current = [], ""
+    parts, current, used = [], "", 0
     for ch in word:
-        if current and width(current + ch) > room:
+        cost = width(ch)
+        if current and used + cost > room:
             parts.append(current)
-            current = ""
+            current, used = "", 0
         current += ch
+        used += cost
     return [*parts, current] if current else parts
 
 
 def page_text(text: str, room: int) -> list[str]:
-    """Split `text` into pages of at most `room` septets, breaking at line ends and between words.
+    """Split cleaned `text` into pages of at most `room` septets, breaking at line ends and between words.
 
     A line that does not fit the rest of a page starts the next one, so an item or a phone number is
     read in one piece; only a line longer than a whole page is broken, between words.
     """
     pages: list[str] = []
-    current = ""
+    current, used = "", 0
     for line in text.split("\n"):
-        line = " ".join(line.split())
-        if not line:
+        words = line.split()
+        if not words:
             continue
-        if current and width(current + "\n" + line) > room >= width(line):
+        line_width = width(" ".join(words))
+        if current and used + 1 + line_width > room >= line_width:
             pages.append(current)
-            current = ""
-        words = line.split(" ")
+            current, used = "", 0
         for index, word in enumerate(words):
             joiner = ("\n" if index == 0 else " ") if current else ""
-            if width(current + joiner + word) <= room:
+            cost = width(word)
+            if used + len(joiner) + cost <= room:
                 current += joiner + word
+                used += len(joiner) + cost
                 continue
             if current:
                 pages.append(current)
-            *full, current = _hard_split(word, room) if width(word) > room else [word]
+            *full, current = _hard_split(word, room) if cost > room else [word]
             pages.extend(full)
+            used = width(current)
     if current or not pages:
         pages.append(current)
     return pages
