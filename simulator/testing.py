@@ -170,6 +170,7 @@ class CallbackRecorder:
         self.ussd_reply = self._default_reply
         self.status = 200
         self.requests: list[dict] = []
+        self._by_path: dict[str, list[dict]] = {}
         self._changed = threading.Condition()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
                                    request_handler=_QuietHandler)
@@ -190,6 +191,7 @@ class CallbackRecorder:
         record = {"path": request.path, "args": request.args.to_dict(), "form": request.form.to_dict()}
         with self._changed:
             self.requests.append(record)
+            self._by_path.setdefault(request.path, []).append(record)
             self._changed.notify_all()
         if request.path == "/ussd":
             response = Response(self.ussd_reply(record["form"]), status=self.status, content_type="text/plain")
@@ -201,13 +203,14 @@ class CallbackRecorder:
         """Forget what was recorded; answer 200 and the default USSD reply again."""
         with self._changed:
             self.requests.clear()
+            self._by_path.clear()
         self.status = 200
         self.ussd_reply = self._default_reply
 
     def received(self, path: str) -> list[dict]:
         """Requests recorded for `path`, oldest first."""
         with self._changed:
-            return [record for record in self.requests if record["path"] == path]
+            return list(self._by_path.get(path, ()))
 
     def wait_for(self, path: str, count: int = 1, timeout: float = 5.0) -> list[dict]:
         """Block until `count` requests reached `path`; return them.
@@ -216,11 +219,9 @@ class CallbackRecorder:
         """
         deadline = time.monotonic() + timeout
         with self._changed:
-            while True:
-                found = [record for record in self.requests if record["path"] == path]
-                if len(found) >= count:
-                    return found
+            while len(self._by_path.get(path, ())) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"{len(found)} of {count} requests reached {path}")
+                    raise TimeoutError(f"{len(self._by_path.get(path, ()))} of {count} requests reached {path}")
                 self._changed.wait(remaining)
+            return list(self._by_path[path])
