@@ -44,7 +44,7 @@ class UssdSummary:
     by_status: dict[str, int]
     completion_rate: float  # share of sessions that reached an END screen (AT's "Success")
     average_hops: float | None
-    # The screens Incomplete sessions were left on, most common first: (first line of the screen, count).
+    # The screens Incomplete sessions were left on, most common first (ties by name): (first line, count).
     drop_off: list[tuple[str, int]]
 
 
@@ -73,5 +73,5 @@ def summary(since: datetime | None = None, top: int = 5) -> UssdSummary:
         by_status=by_status,
         completion_rate=by_status.get(SUCCESS, 0) / total if total else 0.0,
         average_hops=float(average_hops) if average_hops is not None else None,
-        drop_off=left.most_common(top),
+        drop_off=sorted(left.items(), key=lambda item: (-item[1], item[0]))[:top],
     )
