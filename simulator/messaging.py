@@ -2,6 +2,7 @@
 import json
 import time
 import uuid
+
 from flask import Blueprint, Response, current_app, request
 
 from simulator import numbers
@@ -70,7 +71,7 @@ def send():
         reason = faults.quirk[len(EMPTY_RECIPIENTS):]
         return _json({"SMSMessageData": {"Message": reason, "Recipients": []}})
 
-    answer, carried = _carry(telco, faults, form, recipients)
+    answer, carried = _carry(faults, form, recipients)
     store.add_messages(carried)
     store.count("messages", len(carried))
     store.count("recipients_failed", len(recipients) - len(carried))
@@ -81,7 +82,7 @@ def send():
     return _json(answer, content_type)
 
 
-def _carry(telco, faults: Faults, form, recipients: list[str]) -> tuple[dict, list[dict]]:
+def _carry(faults: Faults, form, recipients: list[str]) -> tuple[dict, list[dict]]:
     """Decide each recipient's fate; return AT's answer and the messages accepted."""
     text = form["message"]
     parts = count_segments(text)

@@ -46,7 +46,3 @@ def count_segments(text: str) -> int:
     widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     return _pack(widths, 70, 67)
 
-
-def is_gsm7(text: str) -> bool:
-    """True when every character of `text` fits the GSM-7 alphabet."""
-    return _units(text) is not None

@@ -1,7 +1,7 @@
 """SMS part counting inside the simulator (GSM-7 and UCS-2)."""
 import pytest
 
-from simulator.segments import count_segments, is_gsm7
+from simulator.segments import count_segments
 
 
 @pytest.mark.parametrize("text, parts", [
@@ -31,7 +31,3 @@ def test_escape_pair_never_straddles_two_parts():
     assert count_segments("a" * 152 + "€" + "a" * 10) == 2
     assert count_segments("a" * 152 + "€" + "a" * 152) == 3
 
-
-def test_is_gsm7():
-    assert is_gsm7("Permohonan Anda DITERIMA {ref}")
-    assert not is_gsm7("Permohonan “diterima”")
