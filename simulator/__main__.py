@@ -2,10 +2,19 @@
 import logging
 import sys
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from simulator.server import create_app
 from simulator.settings import Settings
+
+
+class _RequestLog(WSGIRequestHandler):
+    """Access log without the phone page's polling, which would drown everything else."""
+
+    def log_request(self, code="-", size="-"):
+        quiet = self.command == "GET" and self.path.startswith(("/api/", "/static/"))
+        if not (quiet and str(code).startswith(("2", "3"))):
+            super().log_request(code, size)
 
 
 def main() -> int:
@@ -18,7 +27,7 @@ def main() -> int:
         return 2
     print(f"Telco simulator on http://{settings.host}:{settings.port}/ calling Lekas at {settings.app_url}",
           file=sys.stderr, flush=True)
-    run_simple(settings.host, settings.port, create_app(settings), threaded=True)
+    run_simple(settings.host, settings.port, create_app(settings), threaded=True, request_handler=_RequestLog)
     return 0
 
 
