@@ -1,19 +1,30 @@
 """The RQ queues and the one place jobs are put on them.
 
-Replies and status notifications go on `high`, broadcasts on `bulk`; a worker always empties `high`
-first, so a citizen's answer never waits behind a large announcement.
+Replies and status notifications go on `high`, broadcasts on `bulk`, housekeeping on `default`; a worker
+always empties `high` first, so a citizen's answer never waits behind a large announcement.
+
+Job ids say what a job is for, so the sweeper can tell which outbox rows Redis still holds work for:
+`send-<message id>[-<tag>]` sends one message, `bc-<broadcast id>-<tag>` works on a broadcast.
 """
 import logging
+from datetime import UTC
+from datetime import datetime
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.exceptions import DuplicateJobError
+from rq.registry import ScheduledJobRegistry
+
+from office import clock
 
 HIGH = "high"
 DEFAULT = "default"
 BULK = "bulk"
 ORDER = (HIGH, DEFAULT, BULK)
+RESULT_TTL = 600
+FAILURE_TTL = 7 * 24 * 3600
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +38,19 @@ def queue(name: str) -> Queue:
     return Queue(name, connection=connection())
 
 
+def send_job_id(message_id: int, tag: str | None = None) -> str:
+    return f"send-{message_id}-{tag}" if tag else f"send-{message_id}"
+
+
+def broadcast_job_id(broadcast_id: int, tag: str) -> str:
+    return f"bc-{broadcast_id}-{tag}"
+
+
+def at_tag(at: datetime) -> str:
+    """A job-id tag for work due at naive-UTC `at`, so scheduling the same thing twice is one job."""
+    return f"t{int(at.replace(tzinfo=UTC).timestamp())}"
+
+
 def enqueue_messages(pending: list[tuple[int, str]]) -> None:
     """Put send jobs for committed outbox rows on their queues.
 
@@ -38,9 +62,42 @@ def enqueue_messages(pending: list[tuple[int, str]]) -> None:
         with connection().pipeline() as pipe:
             for message_id, priority in pending:
                 queue(HIGH if priority == "high" else BULK).enqueue(
-                    send_message, message_id, job_id=f"send-{message_id}", pipeline=pipe,
-                    result_ttl=600, failure_ttl=7 * 24 * 3600,
+                    send_message, message_id, job_id=send_job_id(message_id), pipeline=pipe,
+                    result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
                 )
             pipe.execute()
     except RedisError:
         log.warning("could not enqueue %d messages; the sweeper will retry", len(pending), exc_info=True)
+
+
+def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
+            real_at: datetime | None = None, **options) -> bool:
+    """Run `func(*args)` on queue `name` under a unique id: now, at naive-UTC `at` on the office clock,
+    or at the aware real moment `real_at`.
+
+    Returns False when a job with that id is still known to Redis (the same work is already queued or
+    scheduled), so callers may repeat themselves freely.
+    """
+    options.setdefault("result_ttl", RESULT_TTL)
+    options.setdefault("failure_ttl", FAILURE_TTL)
+    if real_at is None and at is not None and at > clock.utcnow():
+        real_at = clock.real_time(at)
+    target = queue(name)
+    try:
+        if real_at is not None:
+            target.enqueue_at(real_at, func, *args, job_id=job_id, unique=True, **options)
+        else:
+            target.enqueue(func, *args, job_id=job_id, unique=True, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def pending_job_ids() -> set[str]:
+    """Ids of jobs waiting in a queue or scheduled for later (running jobs are not included)."""
+    ids: set[str] = set()
+    for name in ORDER:
+        target = queue(name)
+        ids.update(target.get_job_ids())
+        ids.update(ScheduledJobRegistry(queue=target).get_job_ids())
+    return ids

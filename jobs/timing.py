@@ -1,0 +1,39 @@
+"""When an outgoing message may go: retry backoff, the status-change collapse window and quiet hours."""
+import random
+from datetime import datetime
+from datetime import timedelta
+
+from flask import current_app
+
+from office import quiet_hours
+
+STATUS = "status"
+
+
+def backoff(attempt: int) -> timedelta:
+    """Wait before retry number `attempt` (1 = after the first failure): exponential, capped, with jitter.
+
+    Half the delay is fixed and half random ("equal jitter"), so messages that failed together during an
+    outage do not all come back in the same second, yet none retries almost at once.
+    """
+    base = float(current_app.config["SEND_RETRY_BASE_SECONDS"])
+    cap = float(current_app.config["SEND_RETRY_MAX_SECONDS"])
+    delay = min(cap, base * 2 ** max(attempt - 1, 0))
+    return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+
+
+def due_time(kind: str, send_after: datetime | None, now: datetime, *, urgent: bool = False) -> datetime:
+    """The earliest naive-UTC moment a message may be sent, given `now` on the office clock.
+
+    A status notification that has not waited yet (no send_after) first waits STATUS_COLLAPSE_SECONDS, so
+    quick successive changes of one application collapse into the latest. Held kinds then wait out
+    quiet hours.
+    """
+    due = max(now, send_after or now)
+    if kind == STATUS and send_after is None:
+        due = now + timedelta(seconds=float(current_app.config["STATUS_COLLAPSE_SECONDS"]))
+    if quiet_hours.is_held(kind, urgent):
+        end = quiet_hours.window_end(due, current_app.config.get("QUIET_HOURS"))
+        if end is not None:
+            due = end
+    return due
