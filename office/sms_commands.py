@@ -26,7 +26,8 @@ from office.errors import DomainError
 from office.errors import NotFound
 from office.i18n import language
 
-# Shared with USSD (same scope), so switching channel does not reset the count.
+# Lookups share USSD's counter (scope "status") and its settings, so switching channel does not reset
+# the count; the defaults apply where those settings are absent.
 STATUS_LIMIT = 5
 STATUS_WINDOW = 600
 
@@ -70,7 +71,9 @@ def _status(phone: str, command: keywords.Command, lang: str) -> Reply:
     typed = keywords.reference_in(command.argument)
     if not typed:
         return Reply(replies.reference_hint(lang))
-    verdict = ratelimit.hit("status", phone, STATUS_LIMIT, STATUS_WINDOW)
+    config = current_app.config
+    verdict = ratelimit.hit("status", phone, config.get("USSD_STATUS_LIMIT", STATUS_LIMIT),
+                            config.get("USSD_STATUS_WINDOW", STATUS_WINDOW))
     if not verdict.allowed:
         return Reply(replies.status_rate_limited(lang, math.ceil(verdict.retry_after / 60)))
     try:

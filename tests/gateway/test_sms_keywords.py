@@ -6,6 +6,7 @@ from extensions import db
 from office import applications
 from office import citizens
 from office import lifecycle
+from office import ratelimit
 from office import references
 from office.gsm import analyze
 from office.models import Citizen
@@ -128,6 +129,12 @@ def test_status_lookups_are_limited_per_phone(text, needs_documents):
     assert reply.startswith("Terlalu banyak cek status") and needs_documents.reference not in reply
     # Another phone has its own allowance.
     assert needs_documents.reference in only(text(OTHER, f"STATUS {needs_documents.reference}"))
+
+
+def test_status_lookups_share_the_allowance_of_ussd_lookups(app, text, needs_documents):
+    for _ in range(app.config.get("USSD_STATUS_LIMIT", 5)):
+        ratelimit.hit("status", PHONE, 5, 600)  # what each USSD status lookup counts
+    assert only(text(PHONE, f"STATUS {needs_documents.reference}")).startswith("Terlalu banyak cek status")
 
 
 def _citizen(phone):
