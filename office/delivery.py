@@ -15,9 +15,9 @@ from sqlalchemy import select
 from extensions import db
 from office import optout
 from office import outbox
+from office.clock import utcnow
 from office.models import DeliveryReport
 from office.models import Message
-from office.models import utcnow
 from office.phones import InvalidPhone
 from office.phones import normalize
 

@@ -4,8 +4,8 @@ from sqlalchemy import update
 from extensions import db
 from office import citizens
 from office import outbox
+from office.clock import utcnow
 from office.models import Message
-from office.models import utcnow
 
 
 def stop_all(phone: str) -> int:
