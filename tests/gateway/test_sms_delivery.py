@@ -1,6 +1,7 @@
 """POST /sms/delivery: AT's delivery reports, posted directly and end to end through the simulator."""
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update
 
 from extensions import db
 from office import citizens
@@ -51,11 +52,27 @@ def test_a_failure_report_keeps_the_reason(client):
     assert (stored.status, stored.last_error) == ("failed", "UserIsInactive")
 
 
-def test_a_late_sent_after_success_is_ignored(client):
+@pytest.mark.parametrize("status, state", [
+    ("Sent", "sent"), ("Submitted", "sent"), ("Buffered", "sent"), ("Success", "delivered"), ("Failed", "failed"),
+    ("Rejected", "failed"), ("SUCCESS", "delivered"), ("failed", "failed"), ("Expired", "sending"),
+])
+def test_each_posted_status_maps_to_its_state(client, status, state):
     message = sent_message()
-    dlr(client, status="Success")
-    dlr(client, status="Sent")
-    assert status_of(message.id) == "delivered"
+    db.session.execute(update(Message).where(Message.id == message.id).values(status="sending"))
+    db.session.commit()
+    assert dlr(client, status=status).status_code == 200
+    assert status_of(message.id) == state
+
+
+@pytest.mark.parametrize("sequence, final", [
+    (["Success", "Sent"], "delivered"), (["Failed", "Buffered", "Success"], "failed"),
+    (["Buffered", "Submitted", "Success"], "delivered"), (["Success", "Success"], "delivered"),
+])
+def test_posted_reports_never_move_a_message_backwards(client, sequence, final):
+    message = sent_message()
+    for status in sequence:
+        assert dlr(client, status=status).status_code == 200
+    assert status_of(message.id) == final
 
 
 def test_a_report_for_an_unknown_id_is_kept_and_matched_when_the_send_is_recorded(client):

@@ -139,3 +139,15 @@ def test_callback_token_is_required_when_configured(app, client):
     assert client.post("/sms/incoming?token=nope", data=form()).status_code == 403
     assert client.post("/sms/incoming?token=s3cret", data=form()).status_code == 200
     assert len(rows("in")) == 1
+
+
+def test_without_redis_the_message_is_still_stored_and_answered_later(app, client, redis_server):
+    redis_server.stop()
+    try:
+        for n, text in enumerate(["STATUS 1234567890", "SARAN ruang tunggu panas"]):
+            assert client.post("/sms/incoming", data=form(text, id=f"r{n}")).status_code == 200
+    finally:
+        redis_server.start()
+    # The replies wait in the outbox as queued rows; the sweeper enqueues them once Redis is back.
+    assert [(m.direction, m.status) for m in rows()] == [("in", "received"), ("out", "queued")] * 2
+    assert count(Feedback) == 1
