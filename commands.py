@@ -4,7 +4,6 @@ from flask import current_app
 from flask_migrate import upgrade
 from redis import Redis
 from rq import Queue
-from rq import Worker
 from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -99,14 +98,19 @@ def create_api_key_command(name):
 @click.option("--scheduler/--no-scheduler", default=True, help="Also run RQ's scheduler (retries, timed jobs).")
 @click.argument("queues", nargs=-1)
 def worker_command(burst, scheduler, queues):
-    """Run an RQ worker (with its scheduler) on REDIS_URL, high-priority queue first."""
+    """Run an RQ worker (with its scheduler) on REDIS_URL, high-priority queue first.
+
+    The worker also keeps the periodic housekeeping (sweeper, reminders) scheduled; see jobs/schedule.py.
+    """
     from jobs.queues import ORDER
+    from jobs.worker import LekasWorker
+    from jobs.worker import maintenance_options
 
     connection = Redis.from_url(current_app.config["REDIS_URL"])
     # Each job runs in a forked child; it must open its own database connections, not share the parent's.
     db.engine.dispose()
-    worker = Worker([Queue(name, connection=connection) for name in queues or ORDER], connection=connection,
-                    maintenance_interval=60)
+    worker = LekasWorker([Queue(name, connection=connection) for name in queues or ORDER], connection=connection,
+                         **maintenance_options(current_app.config["WORKER_MAINTENANCE_SECONDS"]))
     worker.work(burst=burst, with_scheduler=scheduler, logging_level="INFO")
 
 

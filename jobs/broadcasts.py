@@ -93,7 +93,7 @@ def enqueue_chunks(broadcast_id: int, rows, *, tag: str, at: datetime | None = N
             chunk = ids[start:start + size]
             queues.enqueue(queues.BULK, send_chunk, broadcast_id, chunk, at=at,
                            job_id=queues.broadcast_job_id(broadcast_id, f"{chunk[0]}-{tag}"),
-                           job_timeout=chunk_timeout(segments, len(chunk)))
+                           timeout=chunk_timeout(segments, len(chunk)))
             jobs += 1
     return jobs
 

@@ -15,6 +15,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError
+from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from office import clock
@@ -78,16 +79,18 @@ def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
     Returns False when a job with that id is still known to Redis (the same work is already queued or
     scheduled), so callers may repeat themselves freely.
     """
-    options.setdefault("result_ttl", RESULT_TTL)
-    options.setdefault("failure_ttl", FAILURE_TTL)
+    result_ttl = options.pop("result_ttl", RESULT_TTL)
     if real_at is None and at is not None and at > clock.utcnow():
         real_at = clock.real_time(at)
     target = queue(name)
+    job = target.create_job(func, args=args, job_id=job_id, result_ttl=result_ttl, failure_ttl=FAILURE_TTL,
+                            status=JobStatus.SCHEDULED if real_at else JobStatus.QUEUED, **options)
     try:
+        # Queue.enqueue_at ignores unique=True in rq 2.12, so scheduling goes through schedule_job.
         if real_at is not None:
-            target.enqueue_at(real_at, func, *args, job_id=job_id, unique=True, **options)
+            target.schedule_job(job, real_at, unique=True)
         else:
-            target.enqueue(func, *args, job_id=job_id, unique=True, **options)
+            target.enqueue_job(job, unique=True)
     except DuplicateJobError:
         return False
     return True

@@ -1,0 +1,153 @@
+"""The sweeper: makes sure nothing in the outbox is forgotten, and nothing is sent twice by guessing.
+
+Run periodically (see jobs/schedule.py). Each pass:
+
+* re-enqueues rows stuck in `queued` (due for longer than SEND_QUEUED_GRACE_SECONDS, no job in Redis
+  waiting for them): a Redis flush or restart, an enqueue that failed after commit, a job that died
+  before claiming;
+* settles rows stuck in `sending` longer than SEND_SENDING_GRACE_SECONDS (longer than any provider call
+  may take, so their job is gone): with a provider id the telco took the message, so `sent`; without
+  one nobody knows whether it went out, so `unknown`, for staff to review. Never re-sent blindly: a
+  citizen must not get "ready for pickup" twice, and an announcement must not cost twice;
+* marks `sent` rows with no delivery report after DLR_TIMEOUT_HOURS: they stay `sent` (a late report can
+  still move them on) with last_error "no delivery report", so figures can show them;
+* deletes delivery reports that never matched a message after DLR_UNMATCHED_KEEP_HOURS;
+* starts scheduled broadcasts whose fan-out job was lost, and closes broadcasts with nothing left to send.
+"""
+import logging
+from datetime import datetime
+from datetime import timedelta
+
+from flask import current_app
+from rq.job import Job
+from sqlalchemy import and_
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+
+from extensions import db
+from jobs import broadcasts as broadcast_jobs
+from jobs import queues
+from jobs.send import send_message
+from office import broadcasts
+from office import clock
+from office import delivery
+from office import outbox
+from office.models import Broadcast
+from office.models import Message
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_REASON = "outcome unknown: the worker stopped during the provider call"
+MAX_REQUEUE = 50_000
+_BATCH = 5000  # ids per IN (...) list, well under SQLite's limit on bound parameters
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=float(current_app.config[name]))
+
+
+def sweep() -> dict:
+    """One pass of every check above; returns what each changed."""
+    now = clock.utcnow()
+    report = settle_stale_sending(now)
+    covered_messages, covered_broadcasts = covered_work()
+    report["requeued"] = requeue_stale_queued(now, covered_messages)
+    report["broadcasts_started"] = start_lost_broadcasts(now, covered_broadcasts)
+    report["no_delivery_report"] = mark_missing_reports(now)
+    report["reports_purged"] = delivery.purge_unmatched(timedelta(hours=float(
+        current_app.config["DLR_UNMATCHED_KEEP_HOURS"])))
+    db.session.commit()
+    report["broadcasts_finished"] = sum(broadcasts.finish_if_done(broadcast_id) for broadcast_id in db.session.scalars(
+        select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
+    if any(report.values()):
+        log.info("sweep: %s", report)
+    return report
+
+
+def settle_stale_sending(now: datetime) -> dict:
+    """Rows left in `sending` by a dead worker: `sent` when the provider id was stored, else `unknown`."""
+    cutoff = now - _seconds("SEND_SENDING_GRACE_SECONDS")
+    stale = and_(Message.status == outbox.SENDING, Message.updated_at < cutoff)
+    sent = db.session.execute(
+        update(Message).where(stale, Message.provider_id.is_not(None))
+        .values(status=outbox.SENT, sent_at=Message.updated_at, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    unknown = db.session.execute(
+        update(Message).where(stale, Message.provider_id.is_(None))
+        .values(status=outbox.UNKNOWN, last_error=UNKNOWN_REASON, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return {"sending_to_sent": sent, "sending_to_unknown": unknown}
+
+
+def covered_work() -> tuple[set[int], set[int]]:
+    """Message ids and broadcast ids (fan-out) that a job waiting in Redis will take care of."""
+    messages, fan_outs, broadcast_jobs_ids = set(), set(), []
+    for job_id in queues.pending_job_ids():
+        kind, _, rest = job_id.partition("-")
+        number = rest.partition("-")[0]
+        if kind == "send" and number.isdigit():
+            messages.add(int(number))
+        elif kind == "bc":
+            broadcast_jobs_ids.append(job_id)
+    for job in Job.fetch_many(broadcast_jobs_ids, connection=queues.connection()):
+        if job is None:
+            continue
+        if job.func_name == f"{broadcast_jobs.__name__}.send_chunk":
+            messages.update(job.args[1])
+        elif job.func_name == f"{broadcast_jobs.__name__}.fan_out":
+            fan_outs.add(job.args[0])
+    return messages, fan_outs
+
+
+def requeue_stale_queued(now: datetime, covered: set[int]) -> int:
+    """Enqueue again the queued rows that are overdue and that no waiting job holds; returns how many."""
+    cutoff = now - _seconds("SEND_QUEUED_GRACE_SECONDS")
+    rows = db.session.execute(
+        select(Message.id, Message.broadcast_id, Message.priority, Message.text, Message.segments)
+        .where(Message.direction == "out", Message.status == outbox.QUEUED, Message.updated_at < cutoff,
+               or_(Message.send_after.is_(None), Message.send_after < cutoff))
+        .order_by(Message.id).limit(MAX_REQUEUE)).all()
+    lost = [row for row in rows if row.id not in covered]
+    if not lost:
+        return 0
+    # Touch them first: a sweep that overlaps this one must not enqueue the same rows again.
+    ids = [row.id for row in lost]
+    for start in range(0, len(ids), _BATCH):
+        db.session.execute(update(Message).where(Message.id.in_(ids[start:start + _BATCH]))
+                           .values(updated_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    tag = "s" + queues.at_tag(now)
+    by_broadcast: dict[int, list] = {}
+    for row in lost:
+        if row.broadcast_id is None:
+            queues.enqueue(queues.HIGH if row.priority == "high" else queues.BULK, send_message, row.id,
+                           job_id=queues.send_job_id(row.id, tag))
+        else:
+            by_broadcast.setdefault(row.broadcast_id, []).append(row)
+    for broadcast_id, group in by_broadcast.items():
+        broadcast_jobs.enqueue_chunks(broadcast_id, group, tag=tag)
+    log.warning("re-enqueued %d queued messages that had no job", len(lost))
+    return len(lost)
+
+
+def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:
+    """Start scheduled broadcasts that are overdue and whose fan-out job is gone."""
+    cutoff = now - _seconds("SEND_QUEUED_GRACE_SECONDS")
+    started = 0
+    for broadcast in db.session.scalars(select(Broadcast).where(
+            Broadcast.status == broadcasts.SCHEDULED, Broadcast.send_at < cutoff)):
+        if broadcast.id not in covered:
+            started += broadcast_jobs.start(broadcast)
+    return started
+
+
+def mark_missing_reports(now: datetime) -> int:
+    """Flag `sent` rows whose delivery report never came within DLR_TIMEOUT_HOURS."""
+    cutoff = now - timedelta(hours=float(current_app.config["DLR_TIMEOUT_HOURS"]))
+    changed = db.session.execute(
+        update(Message).where(Message.status == outbox.SENT, Message.sent_at < cutoff, Message.last_error.is_(None))
+        .values(last_error=broadcasts.NO_REPORT).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return changed
