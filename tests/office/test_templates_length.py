@@ -40,7 +40,8 @@ def status_views(lang):
         for status in lifecycle.STATUSES:
             for note in (LONG_NOTE, None, "Lengkapi berkas 😀 “segera” – terima kasih…"):
                 yield StatusView(reference=REFERENCE, service=pick(service.name, lang), status=status,
-                                 label=t(lang, lifecycle.LABELS[status]), next_step=t(lang, lifecycle.NEXT_STEPS[status]),
+                                 label=t(lang, lifecycle.LABELS[status]),
+                                 next_step=t(lang, lifecycle.NEXT_STEPS[status]),
                                  changed_at=datetime(2026, 1, 1), masked_name=mask_name(LONG_NAME), note=note)
 
 
