@@ -73,6 +73,7 @@ def page_args() -> tuple[int, int]:
 
 
 from api import applications  # noqa: E402,F401  (routes register on bp)
+from api import broadcasts  # noqa: E402,F401
 from api import messages  # noqa: E402,F401
 from api import openapi  # noqa: E402,F401
 from api import services  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""Broadcasts over the API: preview, create (now or scheduled), progress, cancel."""
+from flask import g
+from flask import jsonify
+
+from api import bp
+from api import json_body
+from api.openapi import register_paths
+from office import broadcasts
+from office import outbox
+
+
+def _fields(body: dict) -> tuple:
+    return body.get("text"), body.get("text_en"), body.get("audience")
+
+
+@bp.post("/broadcasts/preview")
+def preview_broadcast():
+    body = json_body()
+    return jsonify(broadcasts.preview(*_fields(body)).to_dict())
+
+
+@bp.post("/broadcasts")
+def create_broadcast():
+    body = json_body()
+    broadcast, summary = broadcasts.create(*_fields(body), send_at=body.get("send_at"),
+                                           urgent=body.get("urgent", False), actor=g.actor)
+    return jsonify({**broadcasts.progress(broadcast), "preview": summary.to_dict()}), 201
+
+
+@bp.get("/broadcasts/<broadcast_id>")
+def get_broadcast(broadcast_id):
+    return jsonify(broadcasts.progress(broadcasts.get(broadcast_id)))
+
+
+@bp.post("/broadcasts/<broadcast_id>/cancel")
+def cancel_broadcast(broadcast_id):
+    return jsonify(broadcasts.progress(broadcasts.cancel(broadcast_id, actor=g.actor)))
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _answer(name: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+_ERROR = {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+_ERRORS = {"400": _ERROR, "401": _ERROR}
+_ID = {"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_BODY = {"required": True, "content": {"application/json": {"schema": _ref("NewBroadcast")}}}
+_STATES = list(outbox.OUT_STATES)
+
+register_paths(
+    {
+        "/broadcasts/preview": {"post": {
+            "summary": "Who a broadcast would reach and what it would cost; creates nothing",
+            "requestBody": _BODY, "responses": {"200": _answer("BroadcastPreview"), **_ERRORS}}},
+        "/broadcasts": {"post": {
+            "summary": "Create a broadcast, sent now or at send_at",
+            "requestBody": _BODY,
+            "responses": {"201": _answer("Broadcast", "Created"), **_ERRORS}}},
+        "/broadcasts/{broadcast_id}": {"get": {
+            "summary": "A broadcast's progress: counts per message state and outcomes to review",
+            "parameters": [_ID], "responses": {"200": _answer("Broadcast"), "404": _ERROR, **_ERRORS}}},
+        "/broadcasts/{broadcast_id}/cancel": {"post": {
+            "summary": "Cancel a broadcast: recipients still queued are not sent to",
+            "parameters": [_ID],
+            "responses": {"200": _answer("Broadcast"), "404": _ERROR, "409": _ERROR, **_ERRORS}}},
+    },
+    {
+        "Audience": {
+            "type": "object",
+            "description": 'One of {"all": true}, {"kelurahan": [names]}, {"service": code, "status": S} '
+                           '(either or both), {"phones": [numbers]}. Opted-out and duplicate numbers are removed.',
+            "properties": {
+                "all": {"type": "boolean", "enum": [True]},
+                "kelurahan": {"type": "array", "items": {"type": "string"}, "example": ["Menteng"]},
+                "service": {"type": "string", "example": "KTP"},
+                "status": {"type": "string", "example": "READY"},
+                "phones": {"type": "array", "items": {"type": "string"}, "maxItems": broadcasts.MAX_PHONES}}},
+        "NewBroadcast": {
+            "type": "object", "required": ["text", "audience"],
+            "properties": {
+                "text": {"type": "string", "description": "Bahasa Indonesia text"},
+                "text_en": {"type": "string", "description": "English text for English-speaking recipients"},
+                "audience": _ref("Audience"),
+                "send_at": {"type": "string", "format": "date-time",
+                            "description": "Later sending; without an offset it is office time. Default now."},
+                "urgent": {"type": "boolean", "default": False,
+                           "description": "Send during quiet hours too (emergencies only)"}}},
+        "BroadcastPreview": {
+            "type": "object",
+            "properties": {
+                "recipients": {"type": "integer"},
+                "by_language": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                 "en": {"type": "integer"}}},
+                "segments": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                              "en": {"type": "integer", "nullable": True}}},
+                "estimated_cost": {"type": "integer", "description": "segments x SMS_COST_PER_SEGMENT x recipients"},
+                "currency": {"type": "string", "example": "IDR"},
+                "removed_opted_out": {"type": "integer"},
+                "removed_duplicates": {"type": "integer"},
+                "invalid": {"type": "array", "items": {"type": "string"},
+                            "description": "Pasted numbers that are not phone numbers"}}},
+        "Broadcast": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string", "enum": [broadcasts.SCHEDULED, broadcasts.SENDING, broadcasts.DONE,
+                                                      broadcasts.CANCELLED]},
+                "text": {"type": "string"}, "text_en": {"type": "string", "nullable": True},
+                "audience": _ref("Audience"), "urgent": {"type": "boolean"},
+                "recipients": {"type": "integer"},
+                "send_at": {"type": "string", "format": "date-time"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "created_by": {"type": "string"},
+                "cancelled_at": {"type": "string", "format": "date-time", "nullable": True},
+                "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+                "counts": {"type": "object", "properties": {state: {"type": "integer"} for state in _STATES}},
+                "retried": {"type": "integer", "description": "Messages that needed more than one attempt"},
+                "no_delivery_report": {"type": "integer",
+                                       "description": "Sent, but no delivery report came within DLR_TIMEOUT_HOURS"},
+                "unknown": {"type": "array", "description": "Outcome unknown (worker died during the send); "
+                                                            "not resent, for staff to review",
+                            "items": {"type": "object", "properties": {
+                                "id": {"type": "integer"}, "phone": {"type": "string"},
+                                "attempts": {"type": "integer"}, "error": {"type": "string"},
+                                "since": {"type": "string", "format": "date-time"}}}},
+                "preview": _ref("BroadcastPreview")}},
+    },
+)
