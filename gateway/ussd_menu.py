@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from extensions import db
+from gateway import ussd_catalog
 from gateway.ussd_text import BODY_LIMIT
 from gateway.ussd_text import clean
 from gateway.ussd_text import page_options
@@ -92,12 +93,11 @@ class State:
 
 
 class Context:
-    """What one request knows: the caller's phone, and the catalog read at most once."""
+    """What one request knows: the caller's phone, the catalog, and the screen layouts worked out so far."""
 
     def __init__(self, phone: str):
         self.phone = phone
-        self._services: list[Service] | None = None
-        self._places: list[Kelurahan] | None = None
+        self.services, self.places = ussd_catalog.current()
         self._layouts: dict = {}
 
     def layout(self, screen, state: "State", build):
@@ -107,18 +107,6 @@ class Context:
         if key not in self._layouts:
             self._layouts[key] = build(self, state)
         return self._layouts[key]
-
-    @property
-    def services(self) -> list[Service]:
-        if self._services is None:
-            self._services = catalog.services()
-        return self._services
-
-    @property
-    def places(self) -> list[Kelurahan]:
-        if self._places is None:
-            self._places = catalog.kelurahan_list()
-        return self._places
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)

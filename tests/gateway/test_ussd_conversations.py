@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from gateway import ussd_catalog
 from office import applications
 from office import catalog
 from office import checklist
@@ -33,6 +34,12 @@ WORDS = {
            "ticket": "Your ticket number is", "hours": "Hours: Mon-Thu", "stopped": "No more announcements",
            "missing": "Documents missing", "ask": "Type your application number"},
 }
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalog(app):
+    """The menu reads the catalog as it is now, not as an earlier test left it."""
+    ussd_catalog.forget()
 
 
 def speaks(phone, lang):

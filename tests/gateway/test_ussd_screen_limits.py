@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import delete
 
 from extensions import db
+from gateway import ussd_catalog
 from gateway import ussd_session
 from gateway.ussd import answer
 from office import applications
@@ -43,11 +44,13 @@ def long_service(app):
     )
     db.session.add(service)
     db.session.commit()
+    ussd_catalog.forget()
     yield service
     # The services table survives between tests: this row must not.
     db.session.rollback()
     db.session.execute(delete(Service).where(Service.code == "PANJANG"))
     db.session.commit()
+    ussd_catalog.forget()
 
 
 def choices(body: str, typed: list[str]) -> list[str]:
