@@ -8,7 +8,12 @@ or a gateway that dials straight into a sub-menu (fast-dial, text "2*1234567890"
 Anywhere: "0" goes back one screen (or one page), "00" to the main menu, "98" to the next page. An input
 that means nothing on a screen shows that screen again with a one-line hint instead of ending the session.
 Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so a replay
-never repeats them; choosing a language, the one effect that continues the session, is idempotent.
+never repeats them; the two that keep it open are harmless to repeat: choosing a language, and counting
+a status lookup against the phone's limit.
+
+Caveat: AT joins inputs with "*" and cannot tell a "*" the citizen typed from its separator. The one
+free-text screen (feedback) therefore takes every remaining input, joined again with "*", so the text
+arrives as typed; a "*" typed in a reference or a menu choice just reads as more inputs.
 """
 import json
 from collections.abc import Callable
@@ -49,7 +54,7 @@ SMS_LIMIT, SMS_WINDOW = 5, 3600
 
 INVALID = N_("Invalid choice.")
 LANGUAGE_SET = N_("Language changed.")
-TOO_MANY = N_("Too many tries. Please try again in {minutes} minutes.")
+TOO_MANY = N_("Too many tries. Please try again in {minutes} min.")
 TOO_LONG = N_("This session is too long. Please dial again.")
 
 

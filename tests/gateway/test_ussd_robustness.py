@@ -14,6 +14,7 @@ from office import citizens
 from office.gsm import analyze
 from office.models import Citizen
 from office.models import Feedback
+from office.models import Message
 from office.models import UssdSessionEvent
 
 PHONE = "+6281234567001"
@@ -204,3 +205,17 @@ def test_fuzzed_session_events_never_fail(client, form):
 def test_no_citizen_row_is_created_just_by_dialling(client):
     hop(client, "1*1")
     assert db.session.scalar(select(func.count()).select_from(Citizen)) == 0
+
+
+def test_session_state_expires_just_after_ats_180_second_session(client, redis):
+    hop(client, "1", session="ttl")
+    [key] = redis.keys("ussd:session:*")
+    assert 180 < redis.ttl(key) <= 200
+
+
+def test_checklist_sms_requests_are_limited_per_phone(client):
+    answers = [hop(client, "1*1*1", session=f"sms-{n}").text for n in range(6)]
+    assert answers[:5] == ["END SMS daftar syarat akan dikirim sebentar lagi."] * 5
+    assert answers[5].startswith("END Terlalu sering mencoba")
+    queued = db.session.scalars(select(Message.kind).where(Message.phone == PHONE)).all()
+    assert queued == ["checklist"] * 5
