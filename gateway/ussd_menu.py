@@ -340,9 +340,7 @@ class StatusAsk(Prompt):
         if problem == "check_digit":
             state.hint = [N_("That number has a typo. Type it again:"), {}]
             return
-        config = current_app.config
-        verdict = ratelimit.hit("status", ctx.phone, limit=config["USSD_STATUS_LIMIT"],
-                                window=config["USSD_STATUS_WINDOW"])
+        verdict = ratelimit.status_lookup(ctx.phone)
         if not verdict.allowed:
             state.finish(TOO_MANY, minutes=_minutes(verdict.retry_after))
             return
@@ -396,14 +394,11 @@ class Subscribe(Menu):
 
 
 def _subscribe(ctx: Context, state: State, place: Kelurahan | None) -> None:
-    citizen = citizens.subscribe(ctx.phone, place)
+    citizens.subscribe(ctx.phone, place)
+    db.session.commit()
     if place is None:
-        # No kelurahan on a subscriber means announcements for the whole kecamatan.
-        citizen.kelurahan_id = None
-        db.session.commit()
         state.finish(N_("Done. You will get announcements for all of Jekan Raya by SMS."))
     else:
-        db.session.commit()
         state.finish(N_("Done. You will get announcements for {place} by SMS."), place=place.name)
 
 

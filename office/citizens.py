@@ -36,13 +36,15 @@ def set_language(phone: str, lang: str) -> Citizen:
 
 
 def subscribe(phone: str, kelurahan: Kelurahan | None = None) -> Citizen:
-    """Subscribe to announcements; this also lifts an earlier opt-out, since the citizen asked again."""
+    """Subscribe to announcements of one kelurahan, or of all Jekan Raya when `kelurahan` is None.
+
+    This also lifts an earlier opt-out, since the citizen asked again.
+    """
     citizen = get_or_create(phone)
     citizen.subscribed = True
     citizen.subscribed_at = utcnow()
     citizen.opted_out_at = None
-    if kelurahan is not None:
-        citizen.kelurahan_id = kelurahan.id
+    citizen.kelurahan_id = kelurahan.id if kelurahan is not None else None
     return citizen
 
 

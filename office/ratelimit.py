@@ -11,6 +11,12 @@ class Verdict:
     retry_after: int  # seconds until the window resets (0 when allowed)
 
 
+def status_lookup(phone: str) -> Verdict:
+    """Count one status lookup by `phone` (USSD and SMS share the budget), so references cannot be guessed."""
+    config = current_app.config
+    return hit("status", phone, config["STATUS_LOOKUP_LIMIT"], config["STATUS_LOOKUP_WINDOW"])
+
+
 def hit(scope: str, key: str, limit: int, window: int) -> Verdict:
     """Count one attempt for `key` in `scope`; allowed while at most `limit` attempts fall in `window` seconds.
 

@@ -28,8 +28,6 @@ from office.i18n import language
 
 # Lookups share USSD's counter (scope "status") and its settings, so switching channel does not reset
 # the count; the defaults apply where those settings are absent.
-STATUS_LIMIT = 5
-STATUS_WINDOW = 600
 
 REPLY = "reply"
 OPTOUT = "optout"  # the send job lets this kind through to a phone that has just opted out
@@ -71,9 +69,7 @@ def _status(phone: str, command: keywords.Command, lang: str) -> Reply:
     typed = keywords.reference_in(command.argument)
     if not typed:
         return Reply(replies.reference_hint(lang))
-    config = current_app.config
-    verdict = ratelimit.hit("status", phone, config.get("USSD_STATUS_LIMIT", STATUS_LIMIT),
-                            config.get("USSD_STATUS_WINDOW", STATUS_WINDOW))
+    verdict = ratelimit.status_lookup(phone)
     if not verdict.allowed:
         return Reply(replies.status_rate_limited(lang, math.ceil(verdict.retry_after / 60)))
     try:

@@ -12,12 +12,18 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings
 from rq import SimpleWorker
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from tests.redis_server import RedisServer
 from tests.redis_server import free_port
+
+# CI machines are small and shared: judge properties by their results, not by how fast an example ran.
+settings.register_profile("lekas", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("lekas")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Tables the catalog load fills once per session; every other table is emptied between tests.

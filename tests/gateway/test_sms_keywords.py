@@ -132,7 +132,7 @@ def test_status_lookups_are_limited_per_phone(text, needs_documents):
 
 
 def test_status_lookups_share_the_allowance_of_ussd_lookups(app, text, needs_documents):
-    for _ in range(app.config.get("USSD_STATUS_LIMIT", 5)):
+    for _ in range(app.config.get("STATUS_LOOKUP_LIMIT", 5)):
         ratelimit.hit("status", PHONE, 5, 600)  # what each USSD status lookup counts
     assert only(text(PHONE, f"STATUS {needs_documents.reference}")).startswith("Terlalu banyak cek status")
 

@@ -154,8 +154,8 @@ def test_fast_dial_into_a_service_then_continue_the_session(simulator):
 
 
 def test_status_lookups_are_rate_limited_per_phone(simulator, app, monkeypatch):
-    monkeypatch.setitem(app.config, "USSD_STATUS_LIMIT", 2)
-    monkeypatch.setitem(app.config, "USSD_STATUS_WINDOW", 600)
+    monkeypatch.setitem(app.config, "STATUS_LOOKUP_LIMIT", 2)
+    monkeypatch.setitem(app.config, "STATUS_LOOKUP_WINDOW", 600)
     row = application()
     typo = row.reference[:-1] + str((int(row.reference[-1]) + 1) % 10)
     # Mistyped numbers never reach the database and reveal nothing, so they do not count.

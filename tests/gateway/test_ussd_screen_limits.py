@@ -69,7 +69,7 @@ def where(session_id: str, phone: str) -> str:
 
 
 def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, long_service, monkeypatch):
-    monkeypatch.setitem(app.config, "USSD_STATUS_LIMIT", 10**6)
+    monkeypatch.setitem(app.config, "STATUS_LOOKUP_LIMIT", 10**6)
     own = applications.create_application("KTP", "Ahmad Fauzan Al Banjari Syahputra", PHONES["id"], "Menteng",
                                           actor="test")
     applications.change_status(own.reference, "VERIFYING", actor="test")
