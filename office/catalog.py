@@ -75,19 +75,24 @@ def _words(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def find_service(text: str) -> Service | None:
-    """The service a citizen most likely means by `text`: its code, a keyword, or a close spelling of either."""
+def _best_match(text: str, rows, aliases, cutoff: float):
+    """The row one of whose aliases equals `text` (ignoring case and punctuation) or is spelled close to it."""
     wanted = _words(text)
     if not wanted:
         return None
-    candidates = {}
-    for service in services():
-        for alias in [service.code, service.name["id"], service.name["en"], *service.keywords]:
-            candidates.setdefault(_words(alias), service)
-    if wanted in candidates:
-        return candidates[wanted]
-    close = difflib.get_close_matches(wanted, list(candidates), n=1, cutoff=0.8)
-    return candidates[close[0]] if close else None
+    names = {}
+    for row in rows:
+        for alias in aliases(row):
+            names.setdefault(_words(alias), row)
+    if wanted in names:
+        return names[wanted]
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=cutoff)
+    return names[close[0]] if close else None
+
+
+def find_service(text: str) -> Service | None:
+    """The service a citizen most likely means by `text`: its code, a keyword, or a close spelling of either."""
+    return _best_match(text, services(), lambda s: [s.code, s.name["id"], s.name["en"], *s.keywords], 0.8)
 
 
 def kelurahan_list() -> list[Kelurahan]:
@@ -97,14 +102,4 @@ def kelurahan_list() -> list[Kelurahan]:
 
 def find_kelurahan(text: str) -> Kelurahan | None:
     """A kelurahan by name, alias, code or a close spelling."""
-    wanted = _words(text)
-    if not wanted:
-        return None
-    names = {}
-    for row in kelurahan_list():
-        for alias in [row.name, row.code, *row.aliases]:
-            names[_words(alias)] = row
-    if wanted in names:
-        return names[wanted]
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.75)
-    return names[close[0]] if close else None
+    return _best_match(text, kelurahan_list(), lambda k: [k.name, k.code, *k.aliases], 0.75)
