@@ -100,18 +100,19 @@ def create_api_key_command(name):
 def worker_command(burst, scheduler, queues):
     """Run an RQ worker (with its scheduler) on REDIS_URL, high-priority queue first.
 
-    The worker also keeps the periodic housekeeping (sweeper, reminders) scheduled; see jobs/schedule.py.
+    The worker also keeps the periodic housekeeping (sweeper, reminders) scheduled, see jobs/schedule.py,
+    and starts again by itself after losing Redis.
     """
+    from jobs import worker
     from jobs.queues import ORDER
-    from jobs.worker import LekasWorker
-    from jobs.worker import maintenance_options
 
     connection = Redis.from_url(current_app.config["REDIS_URL"])
+    options = worker.maintenance_options(current_app.config["WORKER_MAINTENANCE_SECONDS"])
     # Each job runs in a forked child; it must open its own database connections, not share the parent's.
     db.engine.dispose()
-    worker = LekasWorker([Queue(name, connection=connection) for name in queues or ORDER], connection=connection,
-                         **maintenance_options(current_app.config["WORKER_MAINTENANCE_SECONDS"]))
-    worker.work(burst=burst, with_scheduler=scheduler, logging_level="INFO")
+    worker.run(lambda: worker.LekasWorker([Queue(name, connection=connection) for name in queues or ORDER],
+                                          connection=connection, **options),
+               burst=burst, with_scheduler=scheduler)
 
 
 def init_app(app):

@@ -35,14 +35,14 @@ FAN_OUT_TAG = "fanout"
 MIN_CHUNK_TIMEOUT = 300
 
 
-def start(broadcast: Broadcast) -> bool:
-    """Schedule the fan-out of a new broadcast at its send time (now if due).
+def start(broadcast: Broadcast, tag: str = FAN_OUT_TAG) -> bool:
+    """Schedule the fan-out of a broadcast at its send time (now if due); `tag` names the job.
 
     Returns False when Redis cannot be reached; the sweeper starts the broadcast later in that case.
     """
     try:
         queues.enqueue(queues.BULK, fan_out, broadcast.id, at=broadcast.send_at,
-                       job_id=queues.broadcast_job_id(broadcast.id, FAN_OUT_TAG))
+                       job_id=queues.broadcast_job_id(broadcast.id, tag))
     except RedisError:
         current_app.logger.warning("could not schedule broadcast %s; the sweeper will start it", broadcast.id)
         return False
@@ -54,11 +54,13 @@ def fan_out(broadcast_id: int) -> int:
     broadcast = db.session.get(Broadcast, broadcast_id)
     if broadcast is None:
         return 0
-    if broadcast.status == broadcasts.SCHEDULED and broadcast.send_at > clock.utcnow():
-        # Started early (by the sweeper after a clock change, say): wait for the requested time.
+    now = clock.utcnow()
+    if broadcast.status == broadcasts.SCHEDULED and timing.worth_scheduling(broadcast.send_at, now):
+        # Started early (the send time was moved, say): wait for the requested time.
         queues.enqueue(queues.BULK, fan_out, broadcast_id, at=broadcast.send_at,
                        job_id=queues.broadcast_job_id(broadcast_id, f"{FAN_OUT_TAG}-{queues.at_tag(broadcast.send_at)}"))
         return 0
+    timing.sleep_until(broadcast.send_at, now)
     written = broadcasts.materialize(broadcast_id)
     if written:
         enqueue_chunks(broadcast_id, queued_rows(broadcast_id), tag="c")
@@ -109,17 +111,19 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
         .where(Message.id.in_(message_ids), Message.status == outbox.QUEUED).order_by(Message.id)).all()
     outcome["skipped"] = len(message_ids) - len(rows)
     now = clock.utcnow()
-    later, ready = defaultdict(list), []
+    later, ready, soonest = defaultdict(list), [], now
     for row in rows:
         due = timing.due_time(row.kind, row.send_after, now, urgent=broadcast.urgent)
-        if due > now:
+        if timing.worth_scheduling(due, now):
             later[due].append(row)
         else:
             ready.append(row)
+            soonest = max(soonest, due)
     for due, held in later.items():
         hold_until([row.id for row in held], due)
         enqueue_chunks(broadcast_id, held, tag=queues.at_tag(due), at=due)
         outcome["deferred"] += len(held)
+    timing.sleep_until(soonest, now)
     stopped = opted_out_phones({row.phone for row in ready})
     if stopped:
         outcome["cancelled"] = cancel_queued([row.id for row in ready if row.phone in stopped], OPTED_OUT)

@@ -7,6 +7,8 @@ Job ids say what a job is for, so the sweeper can tell which outbox rows Redis s
 `send-<message id>[-<tag>]` sends one message, `bc-<broadcast id>-<tag>` works on a broadcast.
 """
 import logging
+import math
+import time
 from datetime import UTC
 from datetime import datetime
 
@@ -82,6 +84,9 @@ def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
     result_ttl = options.pop("result_ttl", RESULT_TTL)
     if real_at is None and at is not None and at > clock.utcnow():
         real_at = clock.real_time(at)
+    if real_at is not None:
+        # RQ keeps whole seconds and would start the job up to a second early; round up instead.
+        real_at = datetime.fromtimestamp(math.ceil(real_at.timestamp()), UTC)
     target = queue(name)
     job = target.create_job(func, args=args, job_id=job_id, result_ttl=result_ttl, failure_ttl=FAILURE_TTL,
                             status=JobStatus.SCHEDULED if real_at else JobStatus.QUEUED, **options)
@@ -96,11 +101,17 @@ def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
     return True
 
 
-def pending_job_ids() -> set[str]:
-    """Ids of jobs waiting in a queue or scheduled for later (running jobs are not included)."""
+def pending_job_ids(scheduled_within: float) -> set[str]:
+    """Ids of jobs waiting in a queue, or scheduled to start within `scheduled_within` real seconds.
+
+    Running jobs are not included. A job scheduled further ahead does not count: after the office
+    clock was moved (a drill) or quiet hours were turned off, its rows may be due long before it runs.
+    """
     ids: set[str] = set()
+    horizon = time.time() + scheduled_within
     for name in ORDER:
         target = queue(name)
         ids.update(target.get_job_ids())
-        ids.update(ScheduledJobRegistry(queue=target).get_job_ids())
+        registry = ScheduledJobRegistry(queue=target)
+        ids.update(job_id.decode() for job_id in connection().zrangebyscore(registry.key, "-inf", horizon))
     return ids

@@ -220,11 +220,12 @@ def send_message(message_id: int) -> str:
     now = clock.utcnow()
     urgent = bool(message.broadcast_id) and db.session.get(Broadcast, message.broadcast_id).urgent
     due = timing.due_time(message.kind, message.send_after, now, urgent=urgent)
-    if due > now:
+    if timing.worth_scheduling(due, now):
         hold_until([message.id], due)
         queues.enqueue(_queue_name(message), send_message, message.id, at=due,
                        job_id=queues.send_job_id(message.id, queues.at_tag(due)))
         return "deferred"
+    timing.sleep_until(due, now)
     if message.kind not in OPT_OUT_EXEMPT and citizens.is_opted_out(message.phone):
         cancel_queued([message.id], OPTED_OUT)
         db.session.commit()

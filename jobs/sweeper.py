@@ -51,7 +51,7 @@ def sweep() -> dict:
     """One pass of every check above; returns what each changed."""
     now = clock.utcnow()
     report = settle_stale_sending(now)
-    covered_messages, covered_broadcasts = covered_work()
+    covered_messages, covered_broadcasts = covered_work(float(current_app.config["SEND_QUEUED_GRACE_SECONDS"]))
     report["requeued"] = requeue_stale_queued(now, covered_messages)
     report["broadcasts_started"] = start_lost_broadcasts(now, covered_broadcasts)
     report["no_delivery_report"] = mark_missing_reports(now)
@@ -81,10 +81,10 @@ def settle_stale_sending(now: datetime) -> dict:
     return {"sending_to_sent": sent, "sending_to_unknown": unknown}
 
 
-def covered_work() -> tuple[set[int], set[int]]:
-    """Message ids and broadcast ids (fan-out) that a job waiting in Redis will take care of."""
+def covered_work(within: float) -> tuple[set[int], set[int]]:
+    """Message ids and broadcast ids (fan-out) that a job in Redis will take care of within `within` seconds."""
     messages, fan_outs, broadcast_jobs_ids = set(), set(), []
-    for job_id in queues.pending_job_ids():
+    for job_id in queues.pending_job_ids(within):
         kind, _, rest = job_id.partition("-")
         number = rest.partition("-")[0]
         if kind == "send" and number.isdigit():
@@ -139,7 +139,7 @@ def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:
     for broadcast in db.session.scalars(select(Broadcast).where(
             Broadcast.status == broadcasts.SCHEDULED, Broadcast.send_at < cutoff)):
         if broadcast.id not in covered:
-            started += broadcast_jobs.start(broadcast)
+            started += broadcast_jobs.start(broadcast, tag=f"{broadcast_jobs.FAN_OUT_TAG}-s{queues.at_tag(now)}")
     return started
 
 

@@ -1,5 +1,6 @@
 """When an outgoing message may go: retry backoff, the status-change collapse window and quiet hours."""
 import random
+import time
 from datetime import datetime
 from datetime import timedelta
 
@@ -8,6 +9,8 @@ from flask import current_app
 from office import quiet_hours
 
 STATUS = "status"
+# RQ's scheduler wakes once a second; a wait shorter than that is slept in the job instead.
+RESOLUTION = timedelta(seconds=1)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -37,3 +40,14 @@ def due_time(kind: str, send_after: datetime | None, now: datetime, *, urgent: b
         if end is not None:
             due = end
     return due
+
+
+def worth_scheduling(due: datetime, now: datetime) -> bool:
+    """True when `due` is far enough ahead to hand the wait to RQ's scheduler."""
+    return due - now > RESOLUTION
+
+
+def sleep_until(due: datetime, now: datetime) -> None:
+    """Wait out a short remaining delay (under RESOLUTION) in the job itself."""
+    if due > now:
+        time.sleep((due - now).total_seconds())

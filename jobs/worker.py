@@ -1,5 +1,8 @@
-"""The RQ worker Lekas runs: RQ's forking worker that also keeps periodic housekeeping alive."""
+"""The RQ worker Lekas runs: RQ's forking worker that keeps periodic housekeeping alive and that comes
+back by itself when Redis went away."""
 import logging
+import signal
+import time
 
 from redis.exceptions import RedisError
 from rq import Worker
@@ -8,9 +11,13 @@ from jobs import schedule
 
 log = logging.getLogger(__name__)
 
+RESTART_PAUSE = 2.0
+
 
 class LekasWorker(Worker):
     """Runs jobs like RQ's Worker; each maintenance pass also makes sure housekeeping is scheduled."""
+
+    shutdown_requested = False
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
@@ -18,6 +25,10 @@ class LekasWorker(Worker):
             schedule.ensure()
         except RedisError:
             log.warning("could not check the housekeeping schedule; trying again at the next maintenance")
+
+    def handle_warm_shutdown_request(self):
+        self.shutdown_requested = True
+        super().handle_warm_shutdown_request()
 
 
 def maintenance_options(seconds: float) -> dict:
@@ -28,3 +39,26 @@ def maintenance_options(seconds: float) -> dict:
     """
     every = max(int(seconds), 1)
     return {"maintenance_interval": every, "worker_ttl": every + 15}
+
+
+def run(make_worker, *, burst: bool, with_scheduler: bool) -> None:
+    """Run workers made by `make_worker` one after another until one is asked to stop (SIGTERM/SIGINT).
+
+    RQ's worker quits when Redis disappears in the middle of a job (a Redis restart). Nothing is lost,
+    the outbox is in the database, but sending must go on once Redis is back, without waiting for
+    someone to restart the process.
+    """
+    while True:
+        worker = make_worker()
+        try:
+            worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
+        except RedisError:
+            log.warning("cannot reach Redis", exc_info=True)
+        finally:
+            # RQ's handlers point at this worker; a signal during the pause below must stop the process.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if burst or worker.shutdown_requested:
+            return
+        log.warning("the worker stopped without being asked to; starting a new one in %.0f s", RESTART_PAUSE)
+        time.sleep(RESTART_PAUSE)

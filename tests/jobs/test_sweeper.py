@@ -9,6 +9,7 @@ from jobs import queues
 from jobs import sweeper
 from jobs.send import Claimed
 from jobs.send import record
+from office import applications
 from office import broadcasts
 from office import clock
 from office import outbox
@@ -163,3 +164,17 @@ def test_a_scheduled_broadcast_whose_job_was_lost_still_goes_out(app, settings, 
     run_jobs()
 
     assert sorted(m["phone"] for m in simulator.messages()) == sorted(phones)
+
+
+def test_a_held_notification_is_sent_when_due_even_if_its_job_is_scheduled_later(app, settings, simulator, run_jobs):
+    # The clock moved (a drill) past the end of quiet hours: the job RQ holds for real 07:00 is hours away.
+    settings(QUIET_HOURS="21:00-07:00", LEKAS_CLOCK="2026-11-30T22:00:00+07:00", SEND_QUEUED_GRACE_SECONDS=60)
+    application = applications.create_application("KTP", "Budi", PHONE, "Menteng", actor="t")
+    run_jobs()
+    assert fresh_messages(application_id=application.id)[0].send_after is not None
+
+    settings(LEKAS_CLOCK="2026-12-01T07:05:00+07:00")
+    assert sweeper.sweep()["requeued"] == 1
+    run_jobs()
+
+    assert len(simulator.messages(PHONE)) == 1
