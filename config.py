@@ -68,6 +68,10 @@ def _database_url(url):
 
 
 def check_production(config):
-    """Refuse to run a production deployment with the development secret key."""
-    if config["LEKAS_ENV"] == "production" and config["SECRET_KEY"] == DEV_SECRET_KEY:
+    """Refuse to run a production deployment with the development secret key or a moved clock."""
+    if config["LEKAS_ENV"] != "production":
+        return
+    if config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set to a long random value when LEKAS_ENV=production")
+    if config.get("LEKAS_CLOCK"):
+        raise RuntimeError("LEKAS_CLOCK moves the clock for drills; it must be unset when LEKAS_ENV=production")

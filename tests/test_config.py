@@ -12,6 +12,14 @@ def test_production_refuses_the_default_secret_key(make_app, monkeypatch):
     assert make_app().config["LEKAS_ENV"] == "production"
 
 
+def test_production_refuses_a_moved_clock(make_app, monkeypatch):
+    monkeypatch.setenv("LEKAS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-long-random-secret")
+    monkeypatch.setenv("LEKAS_CLOCK", "+3600")
+    with pytest.raises(RuntimeError, match="LEKAS_CLOCK"):
+        make_app()
+
+
 def test_defaults_are_safe_for_development(make_app, monkeypatch):
     for name in ("DATABASE_URL", "OFFICE_TZ", "USSD_CODE", "QUIET_HOURS"):
         monkeypatch.delenv(name, raising=False)
