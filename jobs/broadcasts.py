@@ -145,8 +145,9 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
             outcome["settled"] += len(claimed) - len(retry)
             outcome["retry"] += len(retry)
             if retry:
+                retrying = set(retry)
                 attempt = max(row.attempts for row in claimed)
-                again = [row for row in batch if row.id in set(retry)]
+                again = [row for row in batch if row.id in retrying]
                 enqueue_chunks(broadcast_id, again, tag=f"a{attempt}", at=retry_at)
     broadcasts.finish_if_done(broadcast_id)
     return outcome

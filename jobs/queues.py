@@ -78,8 +78,8 @@ def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
     """Run `func(*args)` on queue `name` under a unique id: now, at naive-UTC `at` on the office clock,
     or at the aware real moment `real_at`.
 
-    Returns False when a job with that id is still known to Redis (the same work is already queued or
-    scheduled), so callers may repeat themselves freely.
+    Returns False when Redis still knows a job with that id (waiting, scheduled, running, or finished
+    less than result_ttl ago): ids name the work, so asking twice for the same work enqueues it once.
     """
     result_ttl = options.pop("result_ttl", RESULT_TTL)
     if real_at is None and at is not None and at > clock.utcnow():

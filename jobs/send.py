@@ -10,7 +10,6 @@ failure -> `failed` (a blacklisted number is also opted out); retryable -> back 
 backoff, re-scheduled through RQ's scheduler, until SEND_MAX_ATTEMPTS, then `failed`. A worker that dies
 during the call leaves the row in `sending`; the sweeper settles it (never by sending again).
 """
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,8 +37,6 @@ from office.models import Broadcast
 from office.models import Citizen
 from office.models import DeliveryReport
 from office.models import Message
-
-log = logging.getLogger(__name__)
 
 # The goodbye after STOP must still reach a phone that just opted out.
 OPT_OUT_EXEMPT = frozenset({"optout"})

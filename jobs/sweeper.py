@@ -58,8 +58,8 @@ def sweep() -> dict:
     report["reports_purged"] = delivery.purge_unmatched(timedelta(hours=float(
         current_app.config["DLR_UNMATCHED_KEEP_HOURS"])))
     db.session.commit()
-    report["broadcasts_finished"] = sum(broadcasts.finish_if_done(broadcast_id) for broadcast_id in db.session.scalars(
-        select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
+    sending = list(db.session.scalars(select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
+    report["broadcasts_finished"] = sum(broadcasts.finish_if_done(broadcast_id) for broadcast_id in sending)
     if any(report.values()):
         log.info("sweep: %s", report)
     return report
@@ -112,7 +112,7 @@ def requeue_stale_queued(now: datetime, covered: set[int]) -> int:
     lost = [row for row in rows if row.id not in covered]
     if not lost:
         return 0
-    # Touch them first: a sweep that overlaps this one must not enqueue the same rows again.
+    # Touched, they count as stale again only if another grace period passes without their new job running.
     ids = [row.id for row in lost]
     for start in range(0, len(ids), _BATCH):
         db.session.execute(update(Message).where(Message.id.in_(ids[start:start + _BATCH]))

@@ -55,6 +55,7 @@ MAX_SCHEDULE_AHEAD = timedelta(days=90)
 UNKNOWN_LISTED = 1000
 NO_REPORT = "no delivery report"
 _LOOKUP_BATCH = 500
+_INSERT_BATCH = 2000
 _AUDIENCE_FORMS = ({"all"}, {"kelurahan"}, {"phones"}, {"service"}, {"status"}, {"service", "status"})
 
 
@@ -341,24 +342,30 @@ def materialize(broadcast_id: int) -> int:
     texts = _texts(broadcast.text, broadcast.text_en)
     length = {lang: analyze(body) for lang, body in texts.items()}
     now = clock.utcnow()
-    rows = [{"direction": "out", "phone": phone, "text": texts[lang], "segments": length[lang].segments,
+    recipients = resolve(broadcast.audience).recipients
+    # In slices, so a 100,000-recipient audience never holds 100,000 row dicts in memory at once.
+    for start in range(0, len(recipients), _INSERT_BATCH):
+        db.session.execute(insert(Message), [
+            {"direction": "out", "phone": phone, "text": texts[lang], "segments": length[lang].segments,
              "encoding": length[lang].encoding, "status": outbox.QUEUED, "kind": KIND, "priority": "bulk",
              "broadcast_id": broadcast_id, "attempts": 0, "created_at": now, "updated_at": now}
-            for phone, lang in resolve(broadcast.audience).recipients]
-    if rows:
-        db.session.execute(insert(Message), rows)
-    broadcast.recipients = len(rows)
-    if not rows:
+            for phone, lang in recipients[start:start + _INSERT_BATCH]])
+    broadcast.recipients = len(recipients)
+    if not recipients:
         broadcast.status = DONE
         broadcast.finished_at = now
     db.session.commit()
-    return len(rows)
+    return len(recipients)
 
 
 def finish_if_done(broadcast_id: int) -> bool:
     """Mark a sending broadcast `done` once no recipient is queued or being sent; True if it changed now."""
     busy = select(Message.id).where(Message.broadcast_id == broadcast_id,
                                     Message.status.in_((outbox.QUEUED, outbox.SENDING))).exists()
+    # A read first: most chunks end with work still left, and then no write transaction is needed.
+    if db.session.scalar(select(busy)):
+        db.session.rollback()
+        return False
     changed = db.session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == SENDING, ~busy)
         .values(status=DONE, finished_at=clock.utcnow()).execution_options(synchronize_session=False)

@@ -13,7 +13,6 @@ from office.models import Broadcast
 from tests.jobs.helpers import add_subscribers
 from tests.jobs.helpers import fresh_messages
 from tests.jobs.helpers import office_time
-from tests.jobs.helpers import phone
 
 TEXT = "Besok Sabtu kantor buka 08.00-12.00 untuk perekaman KTP-el."
 ENGLISH = "Tomorrow (Saturday) the office opens 08.00-12.00 for KTP-el recording."
