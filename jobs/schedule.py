@@ -1,8 +1,8 @@
 """Periodic housekeeping (the sweeper and reminders) through RQ's scheduler, that survives losing Redis.
 
-Why this shape: `housekeeping()` is an ordinary job that, first thing, schedules its own next run with
-`enqueue_at` under an id made from the time slot (`housekeeping-<n>`, n = epoch // interval) and
-`unique=True`. Two chains that meet in the same slot become one, so however many workers start, one
+Why this shape: `housekeeping()` is an ordinary job that, first thing, schedules its own next run in
+RQ's scheduler under an id made from the time slot (`housekeeping-<n>`, n = epoch // interval), as a
+unique job. Two chains that meet in the same slot become one, so however many workers start, one
 pass runs per interval. What RQ's own Repeat or a job with a fixed id cannot do is come back after a
 Redis flush or restart, which loses every scheduled job; so every worker also calls `ensure()` at start
 and on each maintenance pass (WORKER_MAINTENANCE_SECONDS), which enqueues a pass at once when no
@@ -19,6 +19,8 @@ from rq.registry import ScheduledJobRegistry
 from rq.registry import StartedJobRegistry
 
 from jobs import queues
+from jobs import reminders
+from jobs import sweeper
 
 PREFIX = "housekeeping-"
 
@@ -31,9 +33,6 @@ def interval() -> float:
 
 def housekeeping() -> dict:
     """One periodic pass: keep the chain going, sweep the outbox, send due reminders."""
-    from jobs import reminders
-    from jobs import sweeper
-
     schedule_next()
     report = sweeper.sweep()
     report["reminders"] = reminders.remind_ready()

@@ -11,9 +11,7 @@ from jobs import schedule
 # Imported here, in the worker's own process, so every job process it forks starts with them loaded
 # instead of importing the provider SDK and the job modules again for each job.
 from jobs import broadcasts  # noqa: F401
-from jobs import reminders  # noqa: F401
 from jobs import send  # noqa: F401
-from jobs import sweeper  # noqa: F401
 
 log = logging.getLogger(__name__)
 
