@@ -8,8 +8,9 @@ reads it the same way (web, workers, the scheduler):
 * an ISO 8601 instant, e.g. ``2026-11-30T22:00:00+07:00``: the clock stands still at that instant
   (a naive instant is read in OFFICE_TZ). Useful for one process deciding something "at" a time.
 
-Empty or unset: the real clock. RQ itself and the rate limiter keep real time; `real_time()` converts
-an instant on this clock into the real moment it will be reached, for scheduling jobs.
+Empty or unset: the real clock (a production deployment refuses to start with it set). RQ itself and
+the rate limiter keep real time; `real_time()` converts an instant on this clock into the real moment
+it will be reached, for scheduling jobs.
 """
 import os
 from datetime import UTC
