@@ -135,7 +135,7 @@ class Bench:
         from extensions import db
         from office import catalog
         from office.models import Citizen
-        from office.models import utcnow
+        from office.clock import utcnow
 
         with self.app.app_context():
             init_db()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from extensions import db
 from office.models import ApiKey
-from office.models import utcnow
+from office.clock import utcnow
 
 
 def _hash(secret: str) -> str:

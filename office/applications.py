@@ -22,7 +22,7 @@ from office.i18n import pick
 from office.i18n import t
 from office.models import Application
 from office.models import StatusChange
-from office.models import utcnow
+from office.clock import utcnow
 from office.phones import normalize
 from office.privacy import mask_name
 

@@ -6,7 +6,7 @@ from extensions import db
 from office.i18n import language
 from office.models import Citizen
 from office.models import Kelurahan
-from office.models import utcnow
+from office.clock import utcnow
 
 
 def find(phone: str) -> Citizen | None:

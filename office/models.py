@@ -1,8 +1,7 @@
 """Database tables of the office: catalog, applications, citizens, messages and the staff side.
 
-Times are stored as naive UTC (SQLite keeps no zone); `utcnow()` is the one clock every module uses.
+Times are stored as naive UTC (SQLite keeps no zone), from office.clock, the one clock every module uses.
 """
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 
@@ -21,11 +20,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from extensions import db
-
-
-def utcnow() -> datetime:
-    """Current time as naive UTC, the form every timestamp column holds."""
-    return datetime.now(UTC).replace(tzinfo=None)
+from office.clock import utcnow
 
 
 class Service(db.Model):
@@ -162,7 +157,8 @@ class Message(db.Model):
     link_id: Mapped[str | None] = mapped_column(String(120))
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"), index=True)
-    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # Indexed: without it every delete of a message scans the table to check this foreign key.
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
     send_after: Mapped[datetime | None] = mapped_column(DateTime)

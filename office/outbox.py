@@ -17,7 +17,7 @@ from extensions import db
 from office.gsm import analyze
 from office.gsm import to_gsm
 from office.models import Message
-from office.models import utcnow
+from office.clock import utcnow
 
 RECEIVED = "received"
 QUEUED = "queued"

@@ -255,6 +255,7 @@ def worker(app, lekas_env):
     yield start
     for proc in started:
         proc.stop()
+        proc.log.close()
 
 
 def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):

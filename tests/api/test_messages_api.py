@@ -4,7 +4,7 @@ import pytest
 
 from extensions import db
 from office.models import Message
-from office.models import utcnow
+from office.clock import utcnow
 
 PHONE = "+6281234567001"
 OTHER = "+6285212345678"

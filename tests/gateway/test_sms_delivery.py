@@ -8,7 +8,7 @@ from office import citizens
 from office import delivery
 from office.models import DeliveryReport
 from office.models import Message
-from office.models import utcnow
+from office.clock import utcnow
 from tests.conftest import wait_until
 
 PHONE = "+6281234567001"

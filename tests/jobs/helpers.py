@@ -10,7 +10,7 @@ from sqlalchemy import select
 from extensions import db
 from office.models import Citizen
 from office.models import Message
-from office.models import utcnow
+from office.clock import utcnow
 
 
 def phone(n: int) -> str:

@@ -9,7 +9,7 @@ from office import citizens
 from office import delivery
 from office.models import DeliveryReport
 from office.models import Message
-from office.models import utcnow
+from office.clock import utcnow
 
 PHONE = "+6281234567001"
 

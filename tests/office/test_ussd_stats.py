@@ -6,7 +6,7 @@ from sqlalchemy import select
 from extensions import db
 from office import ussd_stats
 from office.models import UssdSessionEvent
-from office.models import utcnow
+from office.clock import utcnow
 
 
 def event(session_id, status, last_response="CON Kantor Camat Jekan Raya\n1. Syarat layanan", hops=2):
