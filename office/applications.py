@@ -18,6 +18,7 @@ from office import references
 from office.errors import DomainError
 from office.errors import InvalidTransition
 from office.errors import NotFound
+from office.fields import text_field
 from office.i18n import pick
 from office.i18n import t
 from office.models import Application
@@ -31,12 +32,9 @@ MAX_NOTE = 500
 
 
 def _clean_text(value, field: str, limit: int, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise DomainError(f"{field} is required.", code="missing_field")
+    value = text_field(value, field, required)
+    if value is None:
         return None
-    if not isinstance(value, str):
-        raise DomainError(f"{field} must be text.", code="invalid_field")
     value = " ".join(value.split())
     if len(value) > limit:
         raise DomainError(f"{field} is longer than {limit} characters.", code="field_too_long")

@@ -32,6 +32,7 @@ from office import lifecycle
 from office import outbox
 from office.errors import DomainError
 from office.errors import NotFound
+from office.fields import text_field
 from office.gsm import analyze
 from office.gsm import to_gsm
 from office.i18n import language
@@ -92,13 +93,10 @@ class _Audience:
 
 def clean_text(value, field_name: str, required: bool) -> str | None:
     """A broadcast text as it will be sent (GSM-7 lookalikes folded), at most MAX_SEGMENTS segments."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise DomainError(f"{field_name} is required.", code="missing_field")
+    value = text_field(value, field_name, required)
+    if value is None:
         return None
-    if not isinstance(value, str):
-        raise DomainError(f"{field_name} must be text.", code="invalid_field")
-    text = to_gsm(value.strip())
+    text = to_gsm(value)
     if analyze(text).segments > MAX_SEGMENTS:
         raise DomainError(f"{field_name} is longer than {MAX_SEGMENTS} SMS segments.", code="text_too_long")
     return text

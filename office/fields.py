@@ -1,0 +1,16 @@
+"""Checking text fields that arrive from outside (API bodies, staff forms)."""
+from office.errors import DomainError
+
+
+def text_field(value, name: str, required: bool) -> str | None:
+    """`value` stripped, or None when empty and optional.
+
+    :raise DomainError: "missing_field" when required and empty, "invalid_field" when not text.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DomainError(f"{name} is required.", code="missing_field")
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"{name} must be text.", code="invalid_field")
+    return value.strip()
