@@ -39,10 +39,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     import api
     import gateway
     import health
+    import home
     import kiosk
     import staff
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(gateway.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(kiosk.bp)
