@@ -6,11 +6,11 @@ DEV_REDIS_PORT ?= 6380
 export REDIS_URL ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
 export PYTHONUNBUFFERED := 1
 
-# The domain, API and CLI tests again on a throwaway PostgreSQL cluster (Debian's postgresql package).
-test-postgres: $(BIN)/.installed
-	scripts/with-postgres $(BIN)/pytest tests/office tests/api tests/test_commands.py
+# The whole suite again on a throwaway PostgreSQL cluster (Debian's postgresql package).
+test-postgres: $(BIN)/.installed system-deps
+	scripts/with-postgres $(BIN)/pytest
 
-.PHONY: run test test-postgres test-slow system-deps redis stop-redis benchmarks clean
+.PHONY: run test test-postgres system-deps redis stop-redis benchmarks clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
@@ -24,9 +24,6 @@ run: $(BIN)/.installed system-deps redis
 
 test: $(BIN)/.installed system-deps
 	$(BIN)/pytest
-
-test-slow: $(BIN)/.installed system-deps
-	$(BIN)/pytest -m slow
 
 benchmarks: $(BIN)/.installed system-deps
 	$(BIN)/python benchmarks/ussd.py

@@ -2,8 +2,11 @@
 import os
 
 from flask import Flask
+from flask import Response
+from flask import jsonify
 from flask import request
 from redis import Redis
+from sqlalchemy.exc import DataError
 
 import config
 from extensions import babel
@@ -55,7 +58,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     import commands
 
     commands.init_app(app)
+    app.register_error_handler(DataError, _invalid_data)
     return app
+
+
+def _invalid_data(exc: DataError):
+    # The database refused a value (a NUL byte, a number out of range): the input was bad, not the server.
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": "invalid_input", "message": "A value in the request cannot be stored."}), 400
+    return Response("Invalid input.\n", status=400, mimetype="text/plain")
 
 
 def _init_redis(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
 
 bp = Blueprint("gateway", __name__)
 
@@ -19,6 +20,15 @@ def require_callback_token():
         given = request.args.get("token", "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
             abort(403)
+
+
+@bp.before_request
+def drop_nul_characters():
+    # No telco field needs a NUL, and PostgreSQL cannot store one in text; drop them before anyone reads.
+    form = request.form
+    if any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
+        request.form = ImmutableMultiDict(
+            [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)])
 
 
 from gateway import sms  # noqa: E402,F401  (routes register on bp)

@@ -68,7 +68,11 @@ def services() -> list[Service]:
 
 def get_service(code: str) -> Service | None:
     """An active service by its code, case-insensitively."""
-    return db.session.scalar(select(Service).where(Service.code == code.strip().upper(), Service.active))
+    code = code.strip().upper()
+    # Codes are short words; anything else cannot match, so it never reaches the database.
+    if not (code.isascii() and code.isalnum()):
+        return None
+    return db.session.scalar(select(Service).where(Service.code == code, Service.active))
 
 
 def _words(text: str) -> str:

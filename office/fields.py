@@ -3,10 +3,13 @@ from office.errors import DomainError
 
 
 def text_field(value, name: str, required: bool) -> str | None:
-    """`value` stripped, or None when empty and optional.
+    """`value` stripped (and without NUL characters, which no database column should hold), or None when
+    empty and optional.
 
     :raise DomainError: "missing_field" when required and empty, "invalid_field" when not text.
     """
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise DomainError(f"{name} is required.", code="missing_field")

@@ -97,3 +97,14 @@ def test_wrong_method_is_a_json_405(api):
     response = api.put("/api/v1/applications", json=NEW)
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_nul_characters_never_reach_the_database(api):
+    created = create(api, applicant_name="Budi\u0000 Santoso", note="\u0000")
+    assert created.status_code == 201
+    assert created.get_json()["applicant_name"] == "Budi Santoso" and created.get_json()["note"] is None
+    assert api.get("/api/v1/applications?service=KT%00P").get_json()["error"]["code"] == "unknown_service"
+    # Kelurahan names are matched leniently, punctuation and control characters ignored.
+    assert api.get("/api/v1/applications?kelurahan=Men%00teng").status_code == 200
+    reference = created.get_json()["reference"]
+    assert api.get(f"/api/v1/applications/{reference[:5]}%00{reference[5:]}").status_code == 400
