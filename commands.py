@@ -14,6 +14,7 @@ from office import apikeys
 from office import applications
 from office import catalog
 from office import lifecycle as lc
+from office.errors import DomainError
 from office.models import Application
 from office.models import StaffUser
 
@@ -88,7 +89,10 @@ def seed_demo_command():
 @click.argument("name")
 def create_api_key_command(name):
     """Create an API key for NAME; the key is printed once, alone on the last line."""
-    _key, token = apikeys.create_key(name)
+    try:
+        _key, token = apikeys.create_key(name)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"API key for {name} (store it now, it is not shown again):")
     click.echo(token)
 

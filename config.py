@@ -52,7 +52,8 @@ def from_env(instance_path):
         "STATUS_LOOKUP_LIMIT": int(_env("STATUS_LOOKUP_LIMIT", "5")),
         "STATUS_LOOKUP_WINDOW": int(_env("STATUS_LOOKUP_WINDOW", "600")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Room for a pasted broadcast list of MAX_PHONES numbers; nothing else comes near it.
+        "MAX_CONTENT_LENGTH": 512 * 1024,
         "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LANGUAGE", "id"),
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(__file__), "translations"),
     }
@@ -68,10 +69,13 @@ def _database_url(url):
 
 
 def check_production(config):
-    """Refuse to run a production deployment with the development secret key or a moved clock."""
+    """Refuse to run a production deployment with the development secret key, open webhooks or a moved clock."""
     if config["LEKAS_ENV"] != "production":
         return
     if config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set to a long random value when LEKAS_ENV=production")
+    if not config.get("CALLBACK_TOKEN"):
+        # Without it anyone could post a fake USSD hop or opt a citizen out.
+        raise RuntimeError("CALLBACK_TOKEN must be set when LEKAS_ENV=production (see README, Deploying)")
     if config.get("LEKAS_CLOCK"):
         raise RuntimeError("LEKAS_CLOCK moves the clock for drills; it must be unset when LEKAS_ENV=production")

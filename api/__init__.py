@@ -15,6 +15,13 @@ from office.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}
+# Far beyond any real listing, and small enough that the row offset fits every database's integers.
+MAX_PAGE = 1_000_000
+
+
+def iso(moment) -> str | None:
+    """A stored naive-UTC time as ISO 8601 with a Z, or None."""
+    return moment.isoformat() + "Z" if moment else None
 
 
 def error(status: int, code: str, message: str):
@@ -54,7 +61,11 @@ def http_error(exc: HTTPException):
 
 def json_body() -> dict:
     """The request's JSON object, or a 400 DomainError when the body is not a JSON object."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        # A deeply nested body is not a request anyone meant to send.
+        data = None
     if not isinstance(data, dict):
         raise DomainError("The body must be a JSON object.", code="malformed_json")
     return data
@@ -67,8 +78,8 @@ def page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", 50))
     except ValueError as exc:
         raise DomainError("page and per_page must be whole numbers.", code="invalid_page") from exc
-    if page < 1 or not 1 <= per_page <= 100:
-        raise DomainError("page starts at 1; per_page is 1 to 100.", code="invalid_page")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
+        raise DomainError(f"page is 1 to {MAX_PAGE}; per_page is 1 to 100.", code="invalid_page")
     return page, per_page
 
 

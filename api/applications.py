@@ -1,16 +1,16 @@
 """Applications over the API: register, list, read with history, change status."""
 from flask import g
-from flask import request
 from flask import jsonify
+from flask import request
 from sqlalchemy import func
 from sqlalchemy import select
 
 from api import bp
+from api import iso
 from api import json_body
 from api import page_args
 from extensions import db
 from office import applications
-from office import audit
 from office import catalog
 from office import lifecycle
 from office.errors import DomainError
@@ -26,13 +26,13 @@ def application_json(app: Application, with_history: bool = False) -> dict:
         "kelurahan": app.kelurahan.name,
         "status": app.status,
         "note": app.note,
-        "created_at": app.created_at.isoformat() + "Z",
-        "status_changed_at": app.status_changed_at.isoformat() + "Z",
+        "created_at": iso(app.created_at),
+        "status_changed_at": iso(app.status_changed_at),
     }
     if with_history:
         data["history"] = [
             {"from": h.from_status, "to": h.to_status, "note": h.note, "by": h.actor,
-             "at": h.created_at.isoformat() + "Z"}
+             "at": iso(h.created_at)}
             for h in app.history
         ]
     return data
@@ -45,8 +45,6 @@ def create_application():
         body.get("service"), body.get("applicant_name"), body.get("phone"), body.get("kelurahan"),
         body.get("note"), actor=g.actor,
     )
-    audit.record(g.actor, "application.create", application.reference)
-    db.session.commit()
     return jsonify(application_json(application, with_history=True)), 201
 
 
@@ -89,6 +87,4 @@ def change_status(reference):
     if not isinstance(status, str) or not status:
         raise DomainError("status is required.", code="missing_field")
     application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
-    audit.record(g.actor, "application.status", application.reference, status=status)
-    db.session.commit()
     return jsonify(application_json(application, with_history=True))

@@ -4,7 +4,10 @@ from flask import jsonify
 
 from api import bp
 from api import json_body
+from api.openapi import error_response
+from api.openapi import json_response
 from api.openapi import register_paths
+from api.openapi import schema_ref
 from office import broadcasts
 from office import outbox
 
@@ -37,36 +40,28 @@ def cancel_broadcast(broadcast_id):
     return jsonify(broadcasts.progress(broadcasts.cancel(broadcast_id, actor=g.actor)))
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _answer(name: str, description: str = "OK") -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_ERROR = {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
+_ERROR = error_response()
 _ERRORS = {"400": _ERROR, "401": _ERROR}
 _ID = {"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_BODY = {"required": True, "content": {"application/json": {"schema": _ref("NewBroadcast")}}}
+_BODY = {"required": True, "content": {"application/json": {"schema": schema_ref("NewBroadcast")}}}
 _STATES = list(outbox.OUT_STATES)
 
 register_paths(
     {
         "/broadcasts/preview": {"post": {
             "summary": "Who a broadcast would reach and what it would cost; creates nothing",
-            "requestBody": _BODY, "responses": {"200": _answer("BroadcastPreview"), **_ERRORS}}},
+            "requestBody": _BODY, "responses": {"200": json_response("BroadcastPreview"), **_ERRORS}}},
         "/broadcasts": {"post": {
             "summary": "Create a broadcast, sent now or at send_at",
             "requestBody": _BODY,
-            "responses": {"201": _answer("Broadcast", "Created"), **_ERRORS}}},
+            "responses": {"201": json_response("Broadcast", "Created"), **_ERRORS}}},
         "/broadcasts/{broadcast_id}": {"get": {
             "summary": "A broadcast's progress: counts per message state and outcomes to review",
-            "parameters": [_ID], "responses": {"200": _answer("Broadcast"), "404": _ERROR, **_ERRORS}}},
+            "parameters": [_ID], "responses": {"200": json_response("Broadcast"), "404": _ERROR, **_ERRORS}}},
         "/broadcasts/{broadcast_id}/cancel": {"post": {
             "summary": "Cancel a broadcast: recipients still queued are not sent to",
             "parameters": [_ID],
-            "responses": {"200": _answer("Broadcast"), "404": _ERROR, "409": _ERROR, **_ERRORS}}},
+            "responses": {"200": json_response("Broadcast"), "404": _ERROR, "409": _ERROR, **_ERRORS}}},
     },
     {
         "Audience": {
@@ -84,7 +79,7 @@ register_paths(
             "properties": {
                 "text": {"type": "string", "description": "Bahasa Indonesia text"},
                 "text_en": {"type": "string", "description": "English text for English-speaking recipients"},
-                "audience": _ref("Audience"),
+                "audience": schema_ref("Audience"),
                 "send_at": {"type": "string", "format": "date-time",
                             "description": "Later sending; without an offset it is office time. Default now."},
                 "urgent": {"type": "boolean", "default": False,
@@ -110,7 +105,7 @@ register_paths(
                 "status": {"type": "string", "enum": [broadcasts.SCHEDULED, broadcasts.SENDING, broadcasts.DONE,
                                                       broadcasts.CANCELLED]},
                 "text": {"type": "string"}, "text_en": {"type": "string", "nullable": True},
-                "audience": _ref("Audience"), "urgent": {"type": "boolean"},
+                "audience": schema_ref("Audience"), "urgent": {"type": "boolean"},
                 "recipients": {"type": "integer"},
                 "send_at": {"type": "string", "format": "date-time"},
                 "created_at": {"type": "string", "format": "date-time"},
@@ -127,6 +122,6 @@ register_paths(
                                 "id": {"type": "integer"}, "phone": {"type": "string"},
                                 "attempts": {"type": "integer"}, "error": {"type": "string"},
                                 "since": {"type": "string", "format": "date-time"}}}},
-                "preview": _ref("BroadcastPreview")}},
+                "preview": schema_ref("BroadcastPreview")}},
     },
 )

@@ -5,7 +5,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from api import bp
+from api import iso
 from api import page_args
+from api.openapi import error_response
 from api.openapi import register_paths
 from extensions import db
 from office import outbox
@@ -15,10 +17,6 @@ from office.phones import normalize
 
 DIRECTIONS = ("in", "out")
 STATUSES = (outbox.RECEIVED, *outbox.OUT_STATES)
-
-
-def _time(value):
-    return value.isoformat() + "Z" if value else None
 
 
 def message_json(message: Message) -> dict:
@@ -39,10 +37,10 @@ def message_json(message: Message) -> dict:
         "broadcast_id": message.broadcast_id,
         "attempts": message.attempts,
         "last_error": message.last_error,
-        "created_at": _time(message.created_at),
-        "sent_at": _time(message.sent_at),
-        "delivered_at": _time(message.delivered_at),
-        "failed_at": _time(message.failed_at),
+        "created_at": iso(message.created_at),
+        "sent_at": iso(message.sent_at),
+        "delivered_at": iso(message.delivered_at),
+        "failed_at": iso(message.failed_at),
     }
 
 
@@ -73,7 +71,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "schema": schema, "description": description}
 
 
-_ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_ERROR = error_response()
 _TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 register_paths(

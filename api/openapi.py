@@ -5,24 +5,29 @@ from api import bp
 from office import lifecycle
 
 
-def _error_ref():
-    return {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+def schema_ref(name: str) -> dict:
+    """A reference to one of the document's schemas."""
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema_ref: str, description: str = "OK"):
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+def json_response(name: str, description: str = "OK") -> dict:
+    """A response whose body is the schema `name`."""
+    return {"description": description, "content": {"application/json": {"schema": schema_ref(name)}}}
 
 
-def _body(schema_ref: str):
-    return {"required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+def error_response() -> dict:
+    """The response every API error shares: {"error": {"code", "message"}}."""
+    return json_response("Error", "Error")
+
+
+def _body(name: str):
+    return {"required": True, "content": {"application/json": {"schema": schema_ref(name)}}}
 
 
 REFERENCE = {"name": "reference", "in": "path", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9]{10}$"},
              "description": "10 digits, the last a Damm check digit"}
-ERRORS = {"400": _error_ref(), "401": _error_ref(), "404": _error_ref()}
+ERRORS = {"400": error_response(), "401": error_response(), "404": error_response()}
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -31,29 +36,29 @@ DOCUMENT = {
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {
-        "/services": {"get": {"summary": "List services", "responses": {"200": _json("ServiceList"), **ERRORS}}},
+        "/services": {"get": {"summary": "List services", "responses": {"200": json_response("ServiceList"), **ERRORS}}},
         "/services/{code}": {"get": {
             "summary": "One service", "parameters": [{"name": "code", "in": "path", "required": True,
                                                       "schema": {"type": "string"}}],
-            "responses": {"200": _json("Service"), **ERRORS}}},
+            "responses": {"200": json_response("Service"), **ERRORS}}},
         "/applications": {
             "post": {"summary": "Register an application", "requestBody": _body("NewApplication"),
-                     "responses": {"201": _json("Application", "Created"), **ERRORS}},
+                     "responses": {"201": json_response("Application", "Created"), **ERRORS}},
             "get": {"summary": "List applications", "parameters": [
                 {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(lifecycle.STATUSES)}},
                 {"name": "service", "in": "query", "schema": {"type": "string"}},
                 {"name": "kelurahan", "in": "query", "schema": {"type": "string"}},
                 {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
-                "responses": {"200": _json("ApplicationList"), **ERRORS}},
+                "responses": {"200": json_response("ApplicationList"), **ERRORS}},
         },
         "/applications/{reference}": {"get": {
             "summary": "One application with its history", "parameters": [REFERENCE],
-            "responses": {"200": _json("Application"), **ERRORS}}},
+            "responses": {"200": json_response("Application"), **ERRORS}}},
         "/applications/{reference}/status": {"post": {
             "summary": "Move an application to a new status", "parameters": [REFERENCE],
             "requestBody": _body("StatusChange"),
-            "responses": {"200": _json("Application"), "409": _error_ref(), **ERRORS}}},
+            "responses": {"200": json_response("Application"), "409": error_response(), **ERRORS}}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

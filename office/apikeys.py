@@ -10,8 +10,12 @@ import secrets
 from sqlalchemy import select
 
 from extensions import db
-from office.models import ApiKey
 from office.clock import utcnow
+from office.errors import DomainError
+from office.models import ApiKey
+
+# "api:" + name must fit the 80-character actor columns of history and audit.
+MAX_NAME = 60
 
 
 def _hash(secret: str) -> str:
@@ -19,7 +23,13 @@ def _hash(secret: str) -> str:
 
 
 def create_key(name: str) -> tuple[ApiKey, str]:
-    """Create a key called `name`; return the row and the plaintext key (never stored)."""
+    """Create a key called `name`; return the row and the plaintext key (never stored).
+
+    :raise DomainError: when the name is empty or longer than MAX_NAME (it becomes "api:<name>" in history).
+    """
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= MAX_NAME:
+        raise DomainError(f"An API key name is 1 to {MAX_NAME} characters.", code="invalid_name")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = f"lk_{prefix}_{secret}"

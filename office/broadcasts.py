@@ -245,7 +245,11 @@ def parse_send_at(value) -> datetime | None:
         raise DomainError("send_at must be an ISO 8601 time, e.g. 2026-12-01T08:00:00+07:00.", code="invalid_send_at")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.office_tz())
-    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        # Year 1 or 9999 shifted across midnight UTC falls outside what datetime can hold.
+        raise DomainError("send_at is outside any sensible date.", code="invalid_send_at") from None
     now = clock.utcnow()
     if moment - now > MAX_SCHEDULE_AHEAD:
         raise DomainError(f"send_at may be at most {MAX_SCHEDULE_AHEAD.days} days ahead.", code="invalid_send_at")

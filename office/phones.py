@@ -13,6 +13,8 @@ def normalize(raw: str | None, region: str = "ID") -> str:
 
     :raise InvalidPhone: when it is not a valid phone number.
     """
+    if raw is not None and not isinstance(raw, str):
+        raise InvalidPhone("Phone number must be text.")
     text = (raw or "").strip()
     if not text or len(text) > 32:
         raise InvalidPhone("Phone number is missing or too long.")

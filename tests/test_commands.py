@@ -43,3 +43,9 @@ def test_create_api_key_prints_a_working_key_alone_on_the_last_line(runner):
     key = apikeys.verify(token)
     assert key is not None and key.name == "Kelurahan Menteng"
     assert key.key_hash != token and token not in key.key_hash
+
+
+def test_create_api_key_refuses_a_name_too_long_for_the_history(runner):
+    result = runner.invoke(args=["create-api-key", "K" * 61])
+    assert result.exit_code != 0
+    assert "1 to 60 characters" in result.output

@@ -5,6 +5,7 @@ from config import DEV_SECRET_KEY
 
 def test_production_refuses_the_default_secret_key(make_app, monkeypatch):
     monkeypatch.setenv("LEKAS_ENV", "production")
+    monkeypatch.setenv("CALLBACK_TOKEN", "a-random-callback-token")
     monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         make_app()
@@ -12,8 +13,17 @@ def test_production_refuses_the_default_secret_key(make_app, monkeypatch):
     assert make_app().config["LEKAS_ENV"] == "production"
 
 
+def test_production_refuses_open_webhooks(make_app, monkeypatch):
+    monkeypatch.setenv("LEKAS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-long-random-secret")
+    monkeypatch.setenv("CALLBACK_TOKEN", "")
+    with pytest.raises(RuntimeError, match="CALLBACK_TOKEN"):
+        make_app()
+
+
 def test_production_refuses_a_moved_clock(make_app, monkeypatch):
     monkeypatch.setenv("LEKAS_ENV", "production")
+    monkeypatch.setenv("CALLBACK_TOKEN", "a-random-callback-token")
     monkeypatch.setenv("SECRET_KEY", "a-real-long-random-secret")
     monkeypatch.setenv("LEKAS_CLOCK", "+3600")
     with pytest.raises(RuntimeError, match="LEKAS_CLOCK"):

@@ -23,6 +23,8 @@ def test_create_returns_201_with_reference_and_history(api):
     ({"kelurahan": "Nowhere"}, 400, "unknown_kelurahan"),
     ({"phone": "0812"}, 400, "invalid_phone"),
     ({"phone": None}, 400, "invalid_phone"),
+    ({"phone": 81234567890}, 400, "invalid_phone"),
+    ({"phone": ["0812-3456-7890"]}, 400, "invalid_phone"),
     ({"applicant_name": None}, 400, "missing_field"),
     ({"applicant_name": 42}, 400, "invalid_field"),
     ({"applicant_name": "A" * 500}, 400, "field_too_long"),
@@ -35,7 +37,7 @@ def test_create_rejects_bad_fields_with_json_errors(api, overrides, status, code
     assert response.get_json()["error"]["code"] == code
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"", b"\xff\xfe", b"[" * 50_000])
 def test_malformed_json_is_a_400(api, body):
     response = api.post("/api/v1/applications", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
@@ -43,7 +45,7 @@ def test_malformed_json_is_a_400(api, body):
 
 
 def test_oversized_body_is_a_json_413(api):
-    response = api.post("/api/v1/applications", json={**NEW, "note": "x" * 100_000})
+    response = api.post("/api/v1/applications", json={**NEW, "note": "x" * 600_000})
     assert response.status_code == 413
     assert "error" in response.get_json()
 
@@ -88,7 +90,8 @@ def test_list_filters_and_paginates(api):
     assert len(page["applications"]) == 1 and page["page"] == 2
     for query, code in [("status=NOPE", "unknown_status"), ("service=NOPE", "unknown_service"),
                         ("kelurahan=Mars", "unknown_kelurahan"), ("page=0", "invalid_page"),
-                        ("page=x", "invalid_page"), ("per_page=1000", "invalid_page")]:
+                        ("page=x", "invalid_page"), ("per_page=1000", "invalid_page"),
+                        ("page=" + "9" * 30, "invalid_page")]:
         response = api.get(f"/api/v1/applications?{query}")
         assert response.status_code == 400 and response.get_json()["error"]["code"] == code
 

@@ -79,6 +79,8 @@ def test_cancelling_a_finished_broadcast_is_a_conflict(api, simulator, run_jobs)
     ({"text": TEXT, "audience": {"service": "KTP", "status": "GONE"}}, "unknown_status"),
     ({"text": TEXT * 20, "audience": {"all": True}}, "text_too_long"),
     ({"text": TEXT, "audience": {"all": True}, "send_at": "besok"}, "invalid_send_at"),
+    ({"text": TEXT, "audience": {"all": True}, "send_at": "0001-01-01T00:00:00"}, "invalid_send_at"),
+    ({"text": TEXT, "audience": {"all": True}, "send_at": "9999-12-31T23:59:59-12:00"}, "invalid_send_at"),
     ({"text": TEXT, "audience": {"all": True}, "urgent": "yes"}, "invalid_field"),
     ({"text": TEXT, "audience": {"all": True}}, "empty_audience"),
 ])
