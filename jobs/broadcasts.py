@@ -17,6 +17,7 @@ from extensions import db
 from jobs import queues
 from jobs import throttle
 from jobs import timing
+from jobs.send import BROADCAST_CANCELLED
 from jobs.send import OPTED_OUT
 from jobs.send import cancel_queued
 from jobs.send import claim
@@ -105,6 +106,13 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
     broadcast = db.session.get(Broadcast, broadcast_id)
     outcome = {"settled": 0, "deferred": 0, "cancelled": 0, "retry": 0, "skipped": 0}
     if broadcast is None:
+        return outcome
+    if broadcast.status == broadcasts.CANCELLED:
+        # record() cancels a retry of a cancelled broadcast, but one recorded while the cancel was being
+        # committed can still be queued here.
+        outcome["cancelled"] = cancel_queued(message_ids, BROADCAST_CANCELLED)
+        db.session.commit()
+        outcome["skipped"] = len(message_ids) - outcome["cancelled"]
         return outcome
     rows = db.session.execute(
         select(Message.id, Message.phone, Message.text, Message.segments, Message.kind, Message.send_after)

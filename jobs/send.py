@@ -9,6 +9,10 @@ Each provider answer is recorded right after the call: accepted -> `sent` with A
 failure -> `failed` (a blacklisted number is also opted out); retryable -> back to `queued` with a
 backoff, re-scheduled through RQ's scheduler, until SEND_MAX_ATTEMPTS, then `failed`. A worker that dies
 during the call leaves the row in `sending`; the sweeper settles it (never by sending again).
+
+Cancelling a broadcast cancels only its queued rows; rows in a provider call at that moment are not
+touched. If that call asks for a retry, the row is cancelled instead, and a job that still finds queued
+rows of a cancelled broadcast cancels them rather than sending: nothing goes out after the cancel.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +32,7 @@ from gateway.providers import provider_from_config
 from jobs import queues
 from jobs import throttle
 from jobs import timing
+from office import broadcasts
 from office import citizens
 from office import clock
 from office import delivery
@@ -43,6 +48,7 @@ OPT_OUT_EXEMPT = frozenset({"optout"})
 BLACKLIST_CODE = 406
 BLACKLIST_REASON = "userinblacklist"
 OPTED_OUT = "opted out"
+BROADCAST_CANCELLED = "broadcast cancelled"
 SUPERSEDED = "superseded by a newer status notification"
 ERROR_SIZE = 255
 _PROVIDER_SETTINGS = ("SMS_PROVIDER", "AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_API_URL", "SIMULATOR_PORT",
@@ -119,6 +125,15 @@ def opted_out_phones(phones: set[str]) -> set[str]:
         select(Citizen.phone).where(Citizen.phone.in_(phones), Citizen.opted_out_at.is_not(None))))
 
 
+def of_cancelled_broadcasts(message_ids: list[int]) -> set[int]:
+    """The ids among `message_ids` whose broadcast has been cancelled."""
+    if not message_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Message.id).join(Broadcast, Broadcast.id == Message.broadcast_id)
+        .where(Message.id.in_(message_ids), Broadcast.status == broadcasts.CANCELLED)))
+
+
 def _blacklisted(result: SendResult) -> bool:
     return result.status_code == BLACKLIST_CODE or (result.error or "").casefold() == BLACKLIST_REASON
 
@@ -127,7 +142,8 @@ def record(claimed: list[Claimed], results: list[SendResult]) -> tuple[list[int]
     """Store the provider's answer for each claimed row and commit.
 
     Returns the ids put back in the queue for another try and when that try is due. A row the sweeper
-    already called `unknown` still takes a late answer: the answer is better knowledge.
+    already called `unknown` still takes a late answer: the answer is better knowledge. A row to retry
+    whose broadcast was cancelled during the call is cancelled instead.
     """
     now = clock.utcnow()
     max_attempts = int(current_app.config["SEND_MAX_ATTEMPTS"])
@@ -144,6 +160,8 @@ def record(claimed: list[Claimed], results: list[SendResult]) -> tuple[list[int]
                 blacklisted.append(row.phone)
         else:
             retry.append({"mid": row.id, "err": (result.error or "retry")[:ERROR_SIZE], "attempts": row.attempts})
+    stopped = of_cancelled_broadcasts([r["mid"] for r in retry])
+    retry = [r for r in retry if r["mid"] not in stopped]
     retry_at = now + timing.backoff(max(r["attempts"] for r in retry)) if retry else None
     # Two comparisons rather than IN (...): an expanding IN cannot be used in an executemany.
     pending = _messages.c.id == bindparam("mid"), or_(_messages.c.status == outbox.SENDING,
@@ -155,6 +173,10 @@ def record(claimed: list[Claimed], results: list[SendResult]) -> tuple[list[int]
     if failed:
         connection.execute(_messages.update().where(*pending).values(
             status=outbox.FAILED, failed_at=now, last_error=bindparam("err"), updated_at=now), failed)
+    if stopped:
+        connection.execute(_messages.update().where(*pending).values(
+            status=outbox.CANCELLED, last_error=BROADCAST_CANCELLED, updated_at=now),
+            [{"mid": mid} for mid in stopped])
     if retry:
         connection.execute(_messages.update().where(*pending).values(
             status=outbox.QUEUED, send_after=retry_at, last_error=bindparam("err"), updated_at=now),
@@ -214,8 +236,13 @@ def send_message(message_id: int) -> str:
         cancel_queued([message.id], SUPERSEDED)
         db.session.commit()
         return outbox.CANCELLED
+    broadcast = db.session.get(Broadcast, message.broadcast_id) if message.broadcast_id else None
+    if broadcast is not None and broadcast.status == broadcasts.CANCELLED:
+        cancel_queued([message.id], BROADCAST_CANCELLED)
+        db.session.commit()
+        return outbox.CANCELLED
     now = clock.utcnow()
-    urgent = bool(message.broadcast_id) and db.session.get(Broadcast, message.broadcast_id).urgent
+    urgent = broadcast is not None and broadcast.urgent
     due = timing.due_time(message.kind, message.send_after, now, urgent=urgent)
     if timing.worth_scheduling(due, now):
         hold_until([message.id], due)

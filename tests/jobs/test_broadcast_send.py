@@ -10,6 +10,7 @@ from office import broadcasts
 from office import citizens
 from office import outbox
 from office.models import Broadcast
+from office.models import Message
 from tests.jobs.helpers import add_subscribers
 from tests.jobs.helpers import fresh_messages
 from tests.jobs.helpers import office_time
@@ -170,3 +171,32 @@ def test_a_chunk_whose_rows_were_already_sent_sends_nothing(app, settings, simul
 
     assert send_chunk(broadcast_id, ids)["skipped"] == 3
     assert len(simulator.messages()) == 3
+
+
+def test_a_chunk_of_a_cancelled_broadcast_cancels_its_queued_rows_instead_of_sending(app, settings, simulator):
+    add_subscribers(3)
+    broadcast_id = create()
+    broadcasts.materialize(broadcast_id)
+    broadcasts.cancel(broadcast_id, actor="test")
+    # Rows back in `queued` after the cancel: a retry recorded at the same moment as the cancel did it.
+    ids = [m.id for m in fresh_messages(broadcast_id=broadcast_id)]
+    db.session.execute(Message.__table__.update().where(Message.id.in_(ids)).values(status=outbox.QUEUED))
+    db.session.commit()
+
+    assert send_chunk(broadcast_id, ids)["cancelled"] == 3
+    assert simulator.messages() == []
+    rows = fresh_messages(broadcast_id=broadcast_id)
+    assert {(m.status, m.last_error) for m in rows} == {(outbox.CANCELLED, "broadcast cancelled")}
+
+
+def test_a_single_message_of_a_cancelled_broadcast_is_cancelled_not_sent(app, settings, simulator, run_jobs):
+    [phone] = add_subscribers(1)
+    broadcast_id = create()
+    broadcasts.cancel(broadcast_id, actor="test")
+    message = outbox.queue_sms(phone, TEXT, broadcasts.KIND, priority="bulk", broadcast_id=broadcast_id)
+    db.session.commit()
+    run_jobs()
+
+    assert simulator.messages() == []
+    [row] = fresh_messages(id=message.id)
+    assert (row.status, row.last_error) == (outbox.CANCELLED, "broadcast cancelled")

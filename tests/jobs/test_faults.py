@@ -225,3 +225,21 @@ def test_a_notification_held_by_quiet_hours_goes_out_by_rqs_scheduler_when_they_
     assert receipt.send_after == office_time("2026-12-01T07:00:00")
     assert receipt.sent_at >= receipt.send_after and receipt.attempts == 1
     assert received["text"] == receipt.text
+
+
+def test_a_broadcast_cancelled_while_its_request_fails_sends_no_retry(app, settings, simulator, worker):
+    # The chunk's request is in flight when staff cancel (its rows are `sending`, so the cancel cannot
+    # touch them); the telco then answers HTTP 500, which would normally put the rows back for a retry.
+    add_subscribers(3)
+    simulator.faults(slow_ms=1500, http_500_count=1)
+    worker(**SLOW_TELCO)
+    broadcast_id = broadcast_to_everyone()
+    wait_until(lambda: counts(broadcast_id)["sending"] == 3, timeout=20, message="the chunk's request in flight")
+    broadcasts.cancel(broadcast_id, actor="test")
+    simulator.faults(slow_ms=0)
+
+    wait_until(lambda: settled(broadcast_id), timeout=20, message="nothing queued or being sent")
+    rows = fresh_messages(broadcast_id=broadcast_id)
+    assert {(m.status, m.last_error) for m in rows} == {(outbox.CANCELLED, "broadcast cancelled")}
+    assert simulator.messages() == []
+    assert simulator.stats()["requests"] == simulator.stats()["requests_500"] == 1
