@@ -5,10 +5,11 @@ Run periodically (see jobs/schedule.py). Each pass:
 * re-enqueues rows stuck in `queued` (due for longer than SEND_QUEUED_GRACE_SECONDS, no job in Redis
   waiting for them): a Redis flush or restart, an enqueue that failed after commit, a job that died
   before claiming;
-* settles rows stuck in `sending` longer than SEND_SENDING_GRACE_SECONDS (longer than any provider call
-  may take, so their job is gone): with a provider id the telco took the message, so `sent`; without
-  one nobody knows whether it went out, so `unknown`, for staff to review. Never re-sent blindly: a
-  citizen must not get "ready for pickup" twice, and an announcement must not cost twice;
+* marks rows stuck in `sending` longer than SEND_SENDING_GRACE_SECONDS (longer than any provider call
+  may take, so their job is gone) `unknown`: the worker died between claiming and recording, so nobody
+  knows whether the telco took the message. They are listed for staff and never re-sent: a citizen must
+  not get "ready for pickup" twice, and an announcement must not cost twice. A provider answer that
+  still arrives later (a slow call outliving the grace period) settles the row as usual;
 * marks `sent` rows with no delivery report after DLR_TIMEOUT_HOURS: they stay `sent` (a late report can
   still move them on) with last_error "no delivery report", so figures can show them;
 * deletes delivery reports that never matched a message after DLR_UNMATCHED_KEEP_HOURS;
@@ -20,7 +21,6 @@ from datetime import timedelta
 
 from flask import current_app
 from rq.job import Job
-from sqlalchemy import and_
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
@@ -66,19 +66,15 @@ def sweep() -> dict:
 
 
 def settle_stale_sending(now: datetime) -> dict:
-    """Rows left in `sending` by a dead worker: `sent` when the provider id was stored, else `unknown`."""
+    """Rows left in `sending` past the grace period become `unknown`; they are never sent again."""
+    # No provider id to look at: the send job stores it in the same UPDATE that leaves `sending`.
     cutoff = now - _seconds("SEND_SENDING_GRACE_SECONDS")
-    stale = and_(Message.status == outbox.SENDING, Message.updated_at < cutoff)
-    sent = db.session.execute(
-        update(Message).where(stale, Message.provider_id.is_not(None))
-        .values(status=outbox.SENT, sent_at=Message.updated_at, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
     unknown = db.session.execute(
-        update(Message).where(stale, Message.provider_id.is_(None))
+        update(Message).where(Message.status == outbox.SENDING, Message.updated_at < cutoff)
         .values(status=outbox.UNKNOWN, last_error=UNKNOWN_REASON, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
-    return {"sending_to_sent": sent, "sending_to_unknown": unknown}
+    return {"sending_to_unknown": unknown}
 
 
 def covered_work(within: float) -> tuple[set[int], set[int]]:

@@ -4,9 +4,10 @@ A row is written in the caller's transaction. Only after that transaction commit
 to the dispatcher (the job queue), so a rolled-back change never sends anything and a crash between
 commit and enqueue leaves a `queued` row that the sweeper picks up.
 
-Outgoing states: queued -> sending -> sent -> delivered | failed; `unknown` when a worker died during the
-provider call (resolved by provider id or reviewed by staff, never resent blindly); `cancelled` when a
-broadcast is cancelled, the phone opted out or a newer status notification replaced it.
+Outgoing states: queued -> sending -> sent -> delivered | failed; `unknown` when a row stayed in `sending`
+past the grace period (its worker died during the provider call): listed for staff, never resent; a
+provider answer that still arrives settles it. `cancelled` when a broadcast is cancelled (a recipient
+whose send was to be retried included), the phone opted out or a newer status notification replaced it.
 """
 from collections.abc import Callable
 

@@ -103,14 +103,22 @@ def test_a_stale_send_without_provider_id_becomes_unknown_and_is_never_resent(ap
     assert [item["id"] for item in broadcasts.unknown_outcomes()] == [stale]
 
 
-def test_a_stale_send_with_a_provider_id_counts_as_sent(app, settings):
+def test_a_stale_send_is_never_guessed_sent_and_the_report_has_no_such_count(app, settings, simulator, run_jobs):
+    # A row in `sending` holds no provider id (it is stored when the row leaves `sending`), so there is
+    # nothing the sweeper could call `sent`: every stale send is `unknown`.
     message_id = queue_reply()
-    set_row(message_id, status=outbox.SENDING, provider_id="ATXid_kept",
-            updated_at=clock.utcnow() - timedelta(hours=1))
+    lose_redis(app)
+    set_row(message_id, status=outbox.SENDING, attempts=1, updated_at=clock.utcnow() - timedelta(hours=1))
 
-    assert sweeper.sweep()["sending_to_sent"] == 1
+    report = sweeper.sweep()
+    run_jobs()
+
+    assert set(report) == {"sending_to_unknown", "requeued", "broadcasts_started", "no_delivery_report",
+                           "reports_purged", "broadcasts_finished"}
+    assert report["sending_to_unknown"] == 1
     [message] = fresh_messages(id=message_id)
-    assert message.status == outbox.SENT and message.sent_at is not None
+    assert (message.status, message.provider_id, message.sent_at) == (outbox.UNKNOWN, None, None)
+    assert simulator.messages(PHONE) == []
 
 
 def test_a_late_answer_from_the_provider_settles_an_unknown_outcome(app, settings):
