@@ -67,11 +67,17 @@ def queue_sms(phone: str, text: str, kind: str, *, priority: str = "high", **fie
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session):
-    ids = session.info.pop(_PENDING, None)
-    if ids and _dispatcher is not None:
-        _dispatcher(ids)
+    pending = session.info.pop(_PENDING, None)
+    if pending and _dispatcher is not None:
+        # One entry per id, the last one queued: a row id freed by a rolled-back savepoint can be given
+        # to a later row of the same transaction (SQLite reuses the highest rowid).
+        _dispatcher(list(dict(pending).items()))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session):
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    # Only the outermost transaction's rollback undoes every row queued in it. A savepoint's rollback
+    # leaves earlier rows to be committed; the ids it queued itself stay too, and their jobs find no
+    # queued row and skip, which costs nothing.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

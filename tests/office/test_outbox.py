@@ -1,0 +1,65 @@
+"""The outbox hands rows to the job queue only once their transaction has committed."""
+from extensions import db
+from jobs import queues
+from office import outbox
+from office.models import Message
+
+PHONE = "+6281234567890"
+OTHER = "+6281234567891"
+
+
+class Undo(Exception):
+    """Raised inside a savepoint to roll it back."""
+
+
+def queued_job_ids():
+    return {job_id for name in queues.ORDER for job_id in queues.queue(name).get_job_ids()}
+
+
+def test_a_rolled_back_savepoint_keeps_earlier_rows_of_the_transaction_for_dispatch(app, simulator, run_jobs):
+    kept = outbox.queue_sms(PHONE, "Berkas Anda sudah diterima.", "reply")
+    try:
+        with db.session.begin_nested():
+            outbox.queue_sms(OTHER, "Tidak jadi dikirim.", "reply")
+            raise Undo
+    except Undo:
+        pass
+    db.session.commit()
+
+    assert queues.send_job_id(kept.id) in queued_job_ids()
+    run_jobs()
+
+    assert [m["text"] for m in simulator.messages(PHONE)] == ["Berkas Anda sudah diterima."]
+    assert simulator.messages(OTHER) == []
+    db.session.rollback()
+    assert db.session.get(Message, kept.id).status in (outbox.SENT, outbox.DELIVERED)
+
+
+def test_a_row_after_a_rolled_back_savepoint_is_dispatched_once(app, simulator, run_jobs):
+    # SQLite gives the later row the id the rolled-back one had: still one job for it.
+    first = outbox.queue_sms(PHONE, "Satu", "reply")
+    try:
+        with db.session.begin_nested():
+            outbox.queue_sms(OTHER, "Tidak jadi dikirim.", "reply")
+            raise Undo
+    except Undo:
+        pass
+    later = outbox.queue_sms(OTHER, "Dua", "reply")
+    db.session.commit()
+
+    waiting = queues.queue(queues.HIGH).get_job_ids()
+    assert len(waiting) == len(set(waiting))
+    assert {queues.send_job_id(first.id), queues.send_job_id(later.id)} <= set(waiting)
+    run_jobs()
+    assert [m["text"] for m in simulator.messages(OTHER)] == ["Dua"]
+    assert [m["text"] for m in simulator.messages(PHONE)] == ["Satu"]
+
+
+def test_a_rolled_back_transaction_dispatches_nothing(app, simulator, run_jobs):
+    outbox.queue_sms(PHONE, "Tidak jadi dikirim.", "reply")
+    db.session.rollback()
+    db.session.commit()
+
+    assert queued_job_ids() == set()
+    run_jobs()
+    assert simulator.messages(PHONE) == []
