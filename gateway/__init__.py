@@ -5,6 +5,7 @@ Every callback can be locked with CALLBACK_TOKEN: the URLs configured at AT then
 import hmac
 
 from flask import Blueprint
+from flask import Response
 from flask import abort
 from flask import current_app
 from flask import request
@@ -29,6 +30,11 @@ def drop_nul_characters():
     if any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
         request.form = ImmutableMultiDict(
             [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)])
+
+
+def plain(body: str = "", status: int = 200) -> Response:
+    """A text/plain answer: AT reads only the status and, for USSD, the body."""
+    return Response(body, status=status, mimetype="text/plain")
 
 
 from gateway import sms  # noqa: E402,F401  (routes register on bp)

@@ -6,13 +6,13 @@ session at all, and turns any other failure into a polite END.
 """
 import logging
 
-from flask import Response
 from flask import current_app
 from flask import request
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from gateway import bp
+from gateway import plain
 from gateway import ussd_session
 from gateway.ussd_menu import Context
 from gateway.ussd_menu import Reply
@@ -29,17 +29,13 @@ from office.phones import normalize
 log = logging.getLogger(__name__)
 
 
-def _plain(body: str, status: int = 200) -> Response:
-    return Response(body, status=status, mimetype="text/plain")
-
-
 @bp.post("/ussd")
 def ussd_callback():
     """One hop of a USSD session: the screen to show, as `CON ...` (wait for input) or `END ...`."""
     session_id = request.form.get("sessionId", "").strip()
     raw_phone = request.form.get("phoneNumber", "").strip()
     if not session_id or not raw_phone:
-        return _plain("sessionId and phoneNumber are required.\n", 400)
+        return plain("sessionId and phoneNumber are required.\n", 400)
     try:
         body = answer(session_id, raw_phone, request.form.get("text", ""))
     except Exception:  # noqa: BLE001  (any failure must still reach the phone as a proper END screen)
@@ -47,7 +43,7 @@ def ussd_callback():
         db.session.rollback()
         body = Reply(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
                                    "Sorry, something went wrong. Please try again."))).body
-    return _plain(body)
+    return plain(body)
 
 
 def answer(session_id: str, raw_phone: str, text: str) -> str:
@@ -89,7 +85,7 @@ def ussd_events():
     form = request.form
     session_id = form.get("sessionId", "").strip()
     if not session_id:
-        return _plain("sessionId is required.\n", 400)
+        return plain("sessionId is required.\n", 400)
     try:
         ussd_stats.record_event(
             session_id,
@@ -105,5 +101,5 @@ def ussd_events():
     except SQLAlchemyError:
         log.exception("could not store a USSD session event")
         db.session.rollback()
-        return _plain("Could not store the event, please retry.\n", 503)
-    return _plain("OK\n")
+        return plain("Could not store the event, please retry.\n", 503)
+    return plain("OK\n")

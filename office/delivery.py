@@ -16,10 +16,10 @@ from extensions import db
 from office import optout
 from office import outbox
 from office.clock import utcnow
+from office.fields import clip
+from office.fields import phone_or_none
 from office.models import DeliveryReport
 from office.models import Message
-from office.phones import InvalidPhone
-from office.phones import normalize
 
 # AT's status words (compared case-insensitively) and the outbox state each means.
 STATES = {
@@ -50,13 +50,13 @@ def record_report(provider_id: str, status: str, *, phone: str | None = None, ne
 
     A `UserInBlackList` failure opts the phone out, matched or not.
     """
-    valid_phone = _valid_phone(phone)
+    valid_phone = phone_or_none(phone)
     report = DeliveryReport(
         provider_id=provider_id,
         status=status[:_STATUS_SIZE],
-        phone=valid_phone or _cut(phone, _PHONE_SIZE),
-        network_code=_cut(network_code, _NETWORK_SIZE),
-        failure_reason=_cut(failure_reason, _REASON_SIZE),
+        phone=valid_phone or clip(phone, _PHONE_SIZE),
+        network_code=clip(network_code, _NETWORK_SIZE),
+        failure_reason=clip(failure_reason, _REASON_SIZE),
         matched=False,
         received_at=utcnow(),
     )
@@ -96,17 +96,6 @@ def purge_unmatched(older_than: timedelta) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
-
-
-def _valid_phone(raw: str | None) -> str | None:
-    try:
-        return normalize(raw) if raw else None
-    except InvalidPhone:
-        return None
-
-
-def _cut(value: str | None, size: int) -> str | None:
-    return value[:size] if value else None
 
 
 def _blacklisted(report: DeliveryReport) -> bool:

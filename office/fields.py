@@ -1,5 +1,7 @@
-"""Checking text fields that arrive from outside (API bodies, staff forms)."""
+"""Checking text fields that arrive from outside (API bodies, staff forms, telco callbacks)."""
 from office.errors import DomainError
+from office.phones import InvalidPhone
+from office.phones import normalize
 
 
 def text_field(value, name: str, required: bool) -> str | None:
@@ -17,3 +19,16 @@ def text_field(value, name: str, required: bool) -> str | None:
     if not isinstance(value, str):
         raise DomainError(f"{name} must be text.", code="invalid_field")
     return value.strip()
+
+
+def clip(value: str | None, limit: int) -> str | None:
+    """`value` cut to `limit` characters for a column of that size, or None when empty."""
+    return value[:limit] if value else None
+
+
+def phone_or_none(raw: str | None) -> str | None:
+    """`raw` as E.164, or None when it is missing or not a phone number (a caller with no one to answer)."""
+    try:
+        return normalize(raw)
+    except InvalidPhone:
+        return None

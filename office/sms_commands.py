@@ -26,9 +26,6 @@ from office.errors import DomainError
 from office.errors import NotFound
 from office.i18n import language
 
-# Lookups share USSD's counter (scope "status") and its settings, so switching channel does not reset
-# the count; the defaults apply where those settings are absent.
-
 REPLY = "reply"
 OPTOUT = "optout"  # the send job lets this kind through to a phone that has just opted out
 

@@ -7,13 +7,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from extensions import db
+from office.fields import clip
 from office.models import UssdSessionEvent
 
 SUCCESS, INCOMPLETE, FAILED = "Success", "Incomplete", "Failed"
-
-
-def _clip(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value else None
 
 
 def record_event(session_id: str, *, status: str | None, phone: str | None = None, duration_ms: int | None = None,
@@ -25,8 +22,8 @@ def record_event(session_id: str, *, status: str | None, phone: str | None = Non
     if event is None:
         event = UssdSessionEvent(session_id=session_id)
         db.session.add(event)
-    event.phone = _clip(phone, 20)
-    event.status = _clip(status, 20) or "Unknown"
+    event.phone = clip(phone, 20)
+    event.status = clip(status, 20) or "Unknown"
     event.duration_ms = duration_ms
     event.hops = hops
     event.input = input
