@@ -7,9 +7,12 @@ or a gateway that dials straight into a sub-menu (fast-dial, text "2*1234567890"
 
 Anywhere: "0" goes back one screen (or one page), "00" to the main menu, "98" to the next page. An input
 that means nothing on a screen shows that screen again with a one-line hint instead of ending the session.
-Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so a replay
-never repeats them; the two that keep it open are harmless to repeat: choosing a language, and counting
-a status lookup against the phone's limit.
+Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so replaying
+the inputs before it never repeats them; the two that keep it open are harmless to repeat: choosing a
+language, and counting a status lookup against the phone's limit. A retried final hop (the same text
+again) gets the reply saved in Redis without acting again; when Redis is down, or lost the saved hop, the
+retry is replayed in full and its side effect happens twice: a second feedback ticket, a second
+checklist SMS. That gap is known and left open.
 
 Caveat: AT joins inputs with "*" and cannot tell a "*" the citizen typed from its separator. The one
 free-text screen (feedback) therefore takes every remaining input, joined again with "*", so the text
