@@ -17,7 +17,6 @@ from extensions import db
 from jobs import queues
 from jobs import throttle
 from jobs import timing
-from jobs.send import BROADCAST_CANCELLED
 from jobs.send import OPTED_OUT
 from jobs.send import cancel_queued
 from jobs.send import claim
@@ -110,7 +109,7 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
     if broadcast.status == broadcasts.CANCELLED:
         # record() cancels a retry of a cancelled broadcast, but one recorded while the cancel was being
         # committed can still be queued here.
-        outcome["cancelled"] = cancel_queued(message_ids, BROADCAST_CANCELLED)
+        outcome["cancelled"] = cancel_queued(message_ids, broadcasts.CANCELLED_REASON)
         db.session.commit()
         outcome["skipped"] = len(message_ids) - outcome["cancelled"]
         return outcome

@@ -48,7 +48,6 @@ OPT_OUT_EXEMPT = frozenset({"optout"})
 BLACKLIST_CODE = 406
 BLACKLIST_REASON = "userinblacklist"
 OPTED_OUT = "opted out"
-BROADCAST_CANCELLED = "broadcast cancelled"
 SUPERSEDED = "superseded by a newer status notification"
 ERROR_SIZE = 255
 _PROVIDER_SETTINGS = ("SMS_PROVIDER", "AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_API_URL", "SIMULATOR_PORT",
@@ -175,7 +174,7 @@ def record(claimed: list[Claimed], results: list[SendResult]) -> tuple[list[int]
             status=outbox.FAILED, failed_at=now, last_error=bindparam("err"), updated_at=now), failed)
     if stopped:
         connection.execute(_messages.update().where(*pending).values(
-            status=outbox.CANCELLED, last_error=BROADCAST_CANCELLED, updated_at=now),
+            status=outbox.CANCELLED, last_error=broadcasts.CANCELLED_REASON, updated_at=now),
             [{"mid": mid} for mid in stopped])
     if retry:
         connection.execute(_messages.update().where(*pending).values(
@@ -238,7 +237,7 @@ def send_message(message_id: int) -> str:
         return outbox.CANCELLED
     broadcast = db.session.get(Broadcast, message.broadcast_id) if message.broadcast_id else None
     if broadcast is not None and broadcast.status == broadcasts.CANCELLED:
-        cancel_queued([message.id], BROADCAST_CANCELLED)
+        cancel_queued([message.id], broadcasts.CANCELLED_REASON)
         db.session.commit()
         return outbox.CANCELLED
     now = clock.utcnow()

@@ -51,6 +51,8 @@ CANCELLED = "cancelled"
 KIND = "broadcast"
 MAX_SEGMENTS = 6
 MAX_PHONES = 20_000
+# Why a message of a cancelled broadcast was not sent (also written by the send jobs).
+CANCELLED_REASON = "broadcast cancelled"
 MAX_KELURAHAN = 20
 MAX_SCHEDULE_AHEAD = timedelta(days=90)
 UNKNOWN_LISTED = 1000
@@ -319,7 +321,7 @@ def cancel(broadcast_id, *, actor: str) -> Broadcast:
         raise NotCancellable("This broadcast has already finished.")
     cancelled = db.session.execute(
         update(Message).where(Message.broadcast_id == broadcast.id, Message.status == outbox.QUEUED)
-        .values(status=outbox.CANCELLED, last_error="broadcast cancelled", updated_at=now)
+        .values(status=outbox.CANCELLED, last_error=CANCELLED_REASON, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     audit.record(actor, "broadcast.cancel", str(broadcast.id), cancelled=cancelled)
