@@ -26,9 +26,9 @@ from office import delivery
 from office import optout
 from office import outbox
 from office import sms_commands
-from office.fields import phone_or_none
 from office.gsm import analyze
 from office.models import Message
+from office.phones import phone_or_none
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

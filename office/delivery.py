@@ -17,9 +17,9 @@ from office import optout
 from office import outbox
 from office.clock import utcnow
 from office.fields import clip
-from office.fields import phone_or_none
 from office.models import DeliveryReport
 from office.models import Message
+from office.phones import phone_or_none
 
 # AT's status words (compared case-insensitively) and the outbox state each means.
 STATES = {

@@ -1,7 +1,5 @@
 """Checking text fields that arrive from outside (API bodies, staff forms, telco callbacks)."""
 from office.errors import DomainError
-from office.phones import InvalidPhone
-from office.phones import normalize
 
 
 def text_field(value, name: str, required: bool) -> str | None:
@@ -24,11 +22,3 @@ def text_field(value, name: str, required: bool) -> str | None:
 def clip(value: str | None, limit: int) -> str | None:
     """`value` cut to `limit` characters for a column of that size, or None when empty."""
     return value[:limit] if value else None
-
-
-def phone_or_none(raw: str | None) -> str | None:
-    """`raw` as E.164, or None when it is missing or not a phone number (a caller with no one to answer)."""
-    try:
-        return normalize(raw)
-    except InvalidPhone:
-        return None

@@ -30,3 +30,10 @@ def normalize(raw: str | None, region: str = "ID") -> str:
         raise InvalidPhone(f"Not a valid phone number: {raw!r}.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
+
+def phone_or_none(raw: str | None) -> str | None:
+    """`raw` as E.164, or None when it is missing or not a phone number (a caller with no one to answer)."""
+    try:
+        return normalize(raw)
+    except InvalidPhone:
+        return None
