@@ -16,14 +16,19 @@ def queued_job_ids():
     return {job_id for name in queues.ORDER for job_id in queues.queue(name).get_job_ids()}
 
 
-def test_a_rolled_back_savepoint_keeps_earlier_rows_of_the_transaction_for_dispatch(app, simulator, run_jobs):
-    kept = outbox.queue_sms(PHONE, "Berkas Anda sudah diterima.", "reply")
+def queue_in_rolled_back_savepoint():
+    """Queue a row inside a savepoint that is then rolled back, as a failed nested step would."""
     try:
         with db.session.begin_nested():
             outbox.queue_sms(OTHER, "Tidak jadi dikirim.", "reply")
             raise Undo
     except Undo:
         pass
+
+
+def test_a_rolled_back_savepoint_keeps_earlier_rows_of_the_transaction_for_dispatch(app, simulator, run_jobs):
+    kept = outbox.queue_sms(PHONE, "Berkas Anda sudah diterima.", "reply")
+    queue_in_rolled_back_savepoint()
     db.session.commit()
 
     assert queues.send_job_id(kept.id) in queued_job_ids()
@@ -38,12 +43,7 @@ def test_a_rolled_back_savepoint_keeps_earlier_rows_of_the_transaction_for_dispa
 def test_a_row_after_a_rolled_back_savepoint_is_dispatched_once(app, simulator, run_jobs):
     # SQLite gives the later row the id the rolled-back one had: still one job for it.
     first = outbox.queue_sms(PHONE, "Satu", "reply")
-    try:
-        with db.session.begin_nested():
-            outbox.queue_sms(OTHER, "Tidak jadi dikirim.", "reply")
-            raise Undo
-    except Undo:
-        pass
+    queue_in_rolled_back_savepoint()
     later = outbox.queue_sms(OTHER, "Dua", "reply")
     db.session.commit()
 
