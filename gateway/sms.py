@@ -86,7 +86,7 @@ def incoming_sms():
     phone = phone_or_none(request.form["from"])
     if phone is None:
         return plain()  # no one to answer
-    text = request.form["text"].replace("\x00", "")
+    text = request.form["text"]
     external_id = _external_id(request.form.get("id", "").strip())
     fingerprint = None if external_id else _fingerprint(phone, text)
     if fingerprint and not _claim(fingerprint):

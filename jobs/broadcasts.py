@@ -21,10 +21,10 @@ from jobs.send import OPTED_OUT
 from jobs.send import cancel_queued
 from jobs.send import claim
 from jobs.send import hold_until
-from jobs.send import opted_out_phones
 from jobs.send import provider
 from jobs.send import record
 from office import broadcasts
+from office import citizens
 from office import clock
 from office import outbox
 from office.models import Broadcast
@@ -131,7 +131,7 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
         enqueue_chunks(broadcast_id, held, tag=queues.at_tag(due), at=due)
         outcome["deferred"] += len(held)
     timing.sleep_until(soonest, now)
-    stopped = opted_out_phones({row.phone for row in ready})
+    stopped = citizens.opted_out_among({row.phone for row in ready})
     if stopped:
         outcome["cancelled"] = cancel_queued([row.id for row in ready if row.phone in stopped], OPTED_OUT)
         db.session.commit()

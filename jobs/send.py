@@ -39,12 +39,9 @@ from office import delivery
 from office import optout
 from office import outbox
 from office.models import Broadcast
-from office.models import Citizen
 from office.models import DeliveryReport
 from office.models import Message
 
-# The goodbye after STOP must still reach a phone that just opted out.
-OPT_OUT_EXEMPT = frozenset({"optout"})
 BLACKLIST_CODE = 406
 BLACKLIST_REASON = "userinblacklist"
 OPTED_OUT = "opted out"
@@ -114,14 +111,6 @@ def hold_until(message_ids: list[int], due: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-def opted_out_phones(phones: set[str]) -> set[str]:
-    """The phones among `phones` that have opted out."""
-    if not phones:
-        return set()
-    return set(db.session.scalars(
-        select(Citizen.phone).where(Citizen.phone.in_(phones), Citizen.opted_out_at.is_not(None))))
 
 
 def of_cancelled_broadcasts(message_ids: list[int]) -> set[int]:
@@ -249,7 +238,7 @@ def send_message(message_id: int) -> str:
                        job_id=queues.send_job_id(message.id, queues.at_tag(due)))
         return "deferred"
     timing.sleep_until(due, now)
-    if message.kind not in OPT_OUT_EXEMPT and citizens.is_opted_out(message.phone):
+    if message.kind != outbox.OPTOUT_KIND and citizens.is_opted_out(message.phone):
         cancel_queued([message.id], OPTED_OUT)
         db.session.commit()
         return outbox.CANCELLED

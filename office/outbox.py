@@ -28,6 +28,9 @@ DELIVERED = "delivered"
 FAILED = "failed"
 UNKNOWN = "unknown"
 CANCELLED = "cancelled"
+
+# The kind of the one goodbye after STOP: the only message a phone that has opted out still receives.
+OPTOUT_KIND = "optout"
 OUT_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNKNOWN, CANCELLED)
 
 _PENDING = "outbox_pending"

@@ -18,6 +18,7 @@ from office import citizens
 from office import feedback
 from office import keywords
 from office import optout
+from office import outbox
 from office import ratelimit
 from office import references
 from office import replies
@@ -27,7 +28,6 @@ from office.errors import NotFound
 from office.i18n import language
 
 REPLY = "reply"
-OPTOUT = "optout"  # the send job lets this kind through to a phone that has just opted out
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def answer(phone: str, text: str) -> Reply | None:
         created = citizens.find(phone)
         if created is not None:
             created.language = lang
-    if reply is None or (reply.kind != OPTOUT and citizens.is_opted_out(phone)):
+    if reply is None or (reply.kind != outbox.OPTOUT_KIND and citizens.is_opted_out(phone)):
         return None
     return reply
 
@@ -93,7 +93,7 @@ def _stop(phone: str, command: keywords.Command, lang: str) -> Reply | None:
     if citizens.is_opted_out(phone):
         return None  # the one last SMS was already sent
     optout.stop_all(phone)
-    return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), OPTOUT)
+    return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), outbox.OPTOUT_KIND)
 
 
 def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply:
