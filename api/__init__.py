@@ -24,9 +24,9 @@ def iso(moment) -> str | None:
     return moment.isoformat() + "Z" if moment else None
 
 
-def error(status: int, code: str, message: str):
-    """A JSON error response."""
-    return jsonify(error={"code": code, "message": message}), status
+def error(status: int, code: str, message: str, **details):
+    """A JSON error response; `details` add machine-readable fields beside code and message."""
+    return jsonify(error={"code": code, "message": message, **details}), status
 
 
 @bp.before_request
@@ -47,7 +47,7 @@ def require_api_key():
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     db.session.rollback()
-    return error(exc.http_status, exc.code, exc.message)
+    return error(exc.http_status, exc.code, exc.message, **exc.details)
 
 
 @bp.app_errorhandler(HTTPException)

@@ -38,7 +38,7 @@ def remind_ready() -> int:
     """Queue a reminder for every application READY long enough and not yet reminded; returns how many.
 
     reminded_at is set in the same transaction as the reminder is queued, by a conditional update, so
-    overlapping runs never remind anyone twice.
+    overlapping runs never remind anyone twice, nor remind of documents collected since they were read.
     """
     cutoff = clock.utcnow() - timedelta(days=float(current_app.config["READY_REMINDER_DAYS"]))
     queued = 0
@@ -51,7 +51,8 @@ def remind_ready() -> int:
             return queued
         for application in due:
             taken = db.session.execute(
-                update(Application).where(Application.id == application.id, Application.reminded_at.is_(None))
+                update(Application).where(Application.id == application.id, Application.reminded_at.is_(None),
+                                          Application.status == lifecycle.READY)
                 .values(reminded_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
             if taken:
                 lang = citizens.language_of(application.phone)

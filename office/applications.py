@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
@@ -15,6 +16,7 @@ from office import lifecycle
 from office import notifications
 from office import outbox
 from office import references
+from office.errors import Conflict
 from office.errors import DomainError
 from office.errors import InvalidTransition
 from office.errors import NotFound
@@ -83,19 +85,31 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
 def change_status(reference: str, new_status: str, note=None, *, actor: str) -> Application:
     """Move an application to `new_status`, record it in the history and queue the citizen's SMS.
 
-    :raise InvalidTransition: when the lifecycle does not allow the move.
+    The move is made against the status that was read: of two changes racing from the same status,
+    exactly one is written and the other is refused, so the history never shows two moves out of one
+    status and the citizen is never told two stories.
+
+    :raise InvalidTransition: when the lifecycle does not allow the move (`current_status` in details).
+    :raise Conflict: when another change moved the application first (`current_status` in details).
     """
     application = get_by_reference(reference)
     if not lifecycle.is_status(str(new_status)):
         raise DomainError(f"Unknown status {new_status!r}.", code="unknown_status")
-    if not lifecycle.can_move(application.status, new_status):
-        raise InvalidTransition(f"An application in {application.status} cannot move to {new_status}.")
+    found = application.status
+    if not lifecycle.can_move(found, new_status):
+        raise InvalidTransition(f"An application in {found} cannot move to {new_status}.", current_status=found)
     note = _clean_text(note, "note", MAX_NOTE, required=new_status in lifecycle.NOTE_REQUIRED)
-    db.session.add(StatusChange(application=application, from_status=application.status, to_status=new_status,
+    moved = db.session.execute(
+        update(Application).where(Application.id == application.id, Application.status == found)
+        .values(status=new_status, note=note, status_changed_at=utcnow())
+    ).rowcount
+    if moved != 1:
+        # The losing UPDATE waited for the winner's commit, so this read sees what it wrote.
+        current = db.session.scalar(select(Application.status).where(Application.id == application.id))
+        raise Conflict(f"The application moved to {current} while this change was being made.",
+                       current_status=current)
+    db.session.add(StatusChange(application=application, from_status=found, to_status=new_status,
                                 note=note, actor=actor))
-    application.status = new_status
-    application.note = note
-    application.status_changed_at = utcnow()
     _notify(application)
     db.session.commit()
     return application

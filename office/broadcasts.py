@@ -317,7 +317,11 @@ def cancel(broadcast_id, *, actor: str) -> Broadcast:
         .values(status=CANCELLED, cancelled_at=now).execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
+        # Another cancel may have won the race: cancelling twice still answers with the cancelled broadcast.
         db.session.rollback()
+        broadcast = get(broadcast.id)
+        if broadcast.status == CANCELLED:
+            return broadcast
         raise NotCancellable("This broadcast has already finished.")
     cancelled = db.session.execute(
         update(Message).where(Message.broadcast_id == broadcast.id, Message.status == outbox.QUEUED)

@@ -7,11 +7,13 @@ class DomainError(Exception):
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: str, code: str | None = None):
+    def __init__(self, message: str, code: str | None = None, **details):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        # Machine-readable facts beside the message, e.g. the status a refused move found.
+        self.details = details
 
 
 class NotFound(DomainError):
@@ -21,4 +23,11 @@ class NotFound(DomainError):
 
 class InvalidTransition(DomainError):
     code = "illegal_transition"
+    http_status = 409
+
+
+class Conflict(DomainError):
+    """Someone else changed the record between reading it and writing it; the caller may look and retry."""
+
+    code = "conflict"
     http_status = 409
