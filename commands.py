@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
+import config
 from extensions import db
 from office import apikeys
 from office import applications
@@ -69,7 +70,12 @@ DEMO_PEOPLE = [
 
 @click.command("seed-demo")
 def seed_demo_command():
-    """Add a demo staff admin and one sample application in every status, and print them."""
+    """Add a demo staff admin and one sample application in every status, and print them.
+
+    Refused in production: it creates a known password and texts demo numbers that may be real phones.
+    """
+    if config.is_production(current_app.config):
+        raise click.ClickException("seed-demo is for development; it is refused when LEKAS_ENV=production.")
     if db.session.scalar(select(StaffUser).where(StaffUser.username == "admin")) is None:
         db.session.add(StaffUser(username="admin", name="Admin Demo", role="admin",
                                  password_hash=generate_password_hash("lekas-demo")))

@@ -5,6 +5,11 @@ Every setting here is listed in the README's configuration table.
 import os
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"
+# LEKAS_ENV is read case-insensitively and trimmed; anything else stops the app, so a typo such as
+# "prod" can never run a deployment with the development secret and open webhooks.
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_KEY = 32
+MIN_CALLBACK_TOKEN = 24
 
 
 def _env(name, default=None):
@@ -19,7 +24,7 @@ def from_env(instance_path):
         "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL", f"sqlite:///{sqlite_path}")),
         "REDIS_URL": _env("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
-        "LEKAS_ENV": _env("LEKAS_ENV", "development"),
+        "LEKAS_ENV": environment(os.environ.get("LEKAS_ENV")),
         "SMS_PROVIDER": _env("SMS_PROVIDER", "simulator"),
         "AT_USERNAME": _env("AT_USERNAME"),
         "AT_API_KEY": _env("AT_API_KEY"),
@@ -59,6 +64,21 @@ def from_env(instance_path):
     }
 
 
+def environment(raw: str | None) -> str:
+    """The deployment kind LEKAS_ENV names (unset or empty: development).
+
+    :raise RuntimeError: when it names none of ENVIRONMENTS.
+    """
+    value = (raw or "").strip().lower() or "development"
+    if value not in ENVIRONMENTS:
+        raise RuntimeError(f"LEKAS_ENV must be one of {', '.join(ENVIRONMENTS)} (any case); got {raw!r}")
+    return value
+
+
+def is_production(config) -> bool:
+    return config["LEKAS_ENV"] == "production"
+
+
 def _database_url(url):
     # Heroku-style URLs say postgres://, which SQLAlchemy no longer accepts; psycopg 3 is the driver we ship.
     if url.startswith("postgres://"):
@@ -69,13 +89,20 @@ def _database_url(url):
 
 
 def check_production(config):
-    """Refuse to run a production deployment with the development secret key, open webhooks or a moved clock."""
-    if config["LEKAS_ENV"] != "production":
+    """Refuse to run a production deployment with a weak or development secret, open or weakly locked
+    webhooks, the telco simulator, or a moved clock."""
+    if not is_production(config):
         return
-    if config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set to a long random value when LEKAS_ENV=production")
-    if not config.get("CALLBACK_TOKEN"):
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEV_SECRET_KEY or len(secret) < MIN_SECRET_KEY:
+        raise RuntimeError(f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY} characters "
+                           "when LEKAS_ENV=production")
+    if len(config.get("CALLBACK_TOKEN") or "") < MIN_CALLBACK_TOKEN:
         # Without it anyone could post a fake USSD hop or opt a citizen out.
-        raise RuntimeError("CALLBACK_TOKEN must be set when LEKAS_ENV=production (see README, Deploying)")
+        raise RuntimeError(f"CALLBACK_TOKEN must be a random value of at least {MIN_CALLBACK_TOKEN} characters "
+                           "when LEKAS_ENV=production (see README, Deploying)")
+    if config.get("SMS_PROVIDER") == "simulator":
+        raise RuntimeError("SMS_PROVIDER=simulator sends nothing to real phones; choose a real provider "
+                           "when LEKAS_ENV=production")
     if config.get("LEKAS_CLOCK"):
         raise RuntimeError("LEKAS_CLOCK moves the clock for drills; it must be unset when LEKAS_ENV=production")
