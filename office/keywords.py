@@ -1,5 +1,9 @@
 """Reading keyword SMS: what a citizen asks for, whatever the case, separators or a one-letter typo.
 
+A keyword whose effect is hard to undo (STOP silences every SMS, the citizen's own "ready for pickup"
+notice included) must be typed exactly: "STOK KTP habis?" is a question about blank stock, not an
+opt-out. Its near misses are read as a request for help, whose reply lists STOP.
+
 Pure functions on text; nothing here touches the database. A message is a keyword followed by an
 argument ("SYARAT ktp", "status#1234567890", "Saran: antrean lama"), or a bare reference number.
 Anything else is read as a request for help.
@@ -49,6 +53,8 @@ KEYWORDS = {
 
 # Shorter words are too easily another word with one letter changed ("TOP", "CEL").
 FUZZY_MIN_LENGTH = 4
+# Keywords never guessed from a typo: case, spacing and punctuation around them are still forgiven.
+EXACT_ONLY = frozenset({"STOP", "BERHENTI", "UNREG"})
 
 LANGUAGE_WORDS = {
     "ID": "id", "IND": "id", "INA": "id", "INDO": "id", "INDONESIA": "id", "INDONESIAN": "id",
@@ -102,20 +108,23 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
     return min(previous[-1], limit)
 
 
-def match_word(word: str, table: dict):
+def match_word(word: str, table: dict, exact_only: frozenset = frozenset()):
     """The entry of `table` (upper-case keys) that `word` names exactly or with one wrong letter.
 
-    A typo matches only when the word and the key both have at least FUZZY_MIN_LENGTH letters and
-    exactly one key is that close, so a word between two keys is not guessed.
+    A typo matches only when the word and the key both have at least FUZZY_MIN_LENGTH letters, the key
+    is not in `exact_only`, and exactly one key is that close, so a word between two keys is not guessed.
+    A word that is a typo of an exact-only key is not guessed as any other key either.
     """
     word = word.upper()
     if word in table:
         return table[word]
     if len(word) < FUZZY_MIN_LENGTH:
         return None
-    close = {table[key] for key in table
-             if len(key) >= FUZZY_MIN_LENGTH and edit_distance(word, key) <= 1}
-    return close.pop() if len(close) == 1 else None
+    close = {key for key in table if len(key) >= FUZZY_MIN_LENGTH and edit_distance(word, key) <= 1}
+    meanings = {table[key] for key in close}
+    if len(meanings) != 1 or close & exact_only:
+        return None
+    return meanings.pop()
 
 
 def parse(text: str) -> Command:
@@ -125,7 +134,7 @@ def parse(text: str) -> Command:
     if _BARE_REFERENCE.fullmatch(bare) and sum(ch.isdigit() for ch in bare) >= _MIN_BARE_DIGITS:
         return Command(STATUS, bare)
     word = _LEADING_WORD.match(body)
-    keyword = match_word(word.group(), KEYWORDS) if word else None
+    keyword = match_word(word.group(), KEYWORDS, EXACT_ONLY) if word else None
     if keyword is None:
         return Command(HELP, recognised=False)
     argument = _LEADING_NOISE.sub("", body[word.end():]).strip()

@@ -163,7 +163,7 @@ def test_daftar_with_an_unknown_kelurahan_subscribes_and_lists_the_names(text):
     assert _citizen(PHONE).subscribed
 
 
-@pytest.mark.parametrize("sms", ["stop", "Berhenti!", "unreg#", "STPO"])
+@pytest.mark.parametrize("sms", ["stop", "Berhenti!", "unreg#", " STOP."])
 def test_stop_opts_out_with_one_last_sms(text, sms):
     reply = one_segment(only(text(PHONE, sms)))
     assert reply.startswith("Anda tidak akan menerima SMS lagi") and "DAFTAR" in reply
@@ -171,6 +171,21 @@ def test_stop_opts_out_with_one_last_sms(text, sms):
     # Nothing more, not even an answer to a question, and no second goodbye.
     assert text(PHONE, "BANTUAN") == []
     assert text(PHONE, "STOP") == []
+
+
+def test_asking_whether_ktp_stock_is_out_gets_help_and_keeps_the_ready_notice(app, text, run_jobs, simulator,
+                                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "STATUS_COLLAPSE_SECONDS", 0)
+    application = applications.create_application("KTP", "Budi Santoso", PHONE, "Menteng", actor="test")
+    run_jobs()  # the receipt
+    reply = only(text(PHONE, "STOK KTP habis?"))
+    assert "STOP" in reply and "SYARAT" in reply  # the keyword list, not a goodbye
+    assert not citizens.is_opted_out(PHONE)
+    for step in (lifecycle.VERIFYING, lifecycle.PROCESSING, lifecycle.READY):
+        applications.change_status(application.reference, step, actor="test")
+    run_jobs()
+    last = simulator.messages(PHONE)[-1]["text"]
+    assert application.reference in last and "Siap diambil" in last, last
 
 
 def test_daftar_after_stop_lifts_the_opt_out(text):

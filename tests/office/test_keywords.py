@@ -46,8 +46,6 @@ def test_case_separators_and_extra_punctuation_do_not_matter(text):
     ("SYRAT ktp", keywords.SYARAT),  # one letter missing
     ("STATSU 1234567890", keywords.STATUS),  # two letters swapped
     ("DAFFTAR", keywords.DAFTAR),  # one letter too many
-    ("BERHENTII", keywords.STOP),
-    ("STPO", keywords.STOP),
     ("SRAN antrean", keywords.FEEDBACK),
     ("ADUANN jalan rusak", keywords.FEEDBACK),
     ("FEEDBAK slow", keywords.FEEDBACK),
@@ -69,6 +67,23 @@ def test_anything_else_is_an_unrecognised_request_for_help(text):
     command = parse(text)
     assert command.action == keywords.HELP
     assert not command.recognised
+
+
+@pytest.mark.parametrize("near_miss", [
+    "STOK KTP habis?", "STOK", "SHOP", "SETOP", "SIOP", "ATOP", "STPO", "SOTP", "STOPP", "STO", "TOP",
+    "SLOP", "STOB", "STEP", "BERHENTII", "BERHENT", "BRHENTI", "BERHETNI", "UNRGE", "UNREGG", "UNRE",
+])
+def test_a_near_miss_of_stop_is_never_an_opt_out(near_miss):
+    command = parse(near_miss)
+    assert command.action == keywords.HELP and not command.recognised
+
+
+@pytest.mark.parametrize("typed", [
+    "stop", "Stop", " STOP ", "STOP.", "stop!!", "#stop#", "*STOP*", "ＳＴＯＰ", "Berhenti!", "unreg#",
+    "STOP semua sms",
+])
+def test_stop_typed_exactly_is_an_opt_out_whatever_the_case_spacing_or_punctuation(typed):
+    assert parse(typed).action == keywords.STOP
 
 
 def test_two_typos_or_a_short_keyword_with_a_typo_are_not_guessed():
