@@ -68,7 +68,28 @@ def json_body() -> dict:
         data = None
     if not isinstance(data, dict):
         raise DomainError("The body must be a JSON object.", code="malformed_json")
+    if not _encodable(data):
+        # JSON may spell a lone UTF-16 surrogate ("\ud800"); no database can store it, so say so here.
+        raise DomainError("Text in the body is not valid Unicode (a lone surrogate).", code="invalid_text")
     return data
+
+
+def _encodable(data) -> bool:
+    """True when every string in the parsed JSON `data`, keys included, can be written as UTF-8."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 def page_args() -> tuple[int, int]:

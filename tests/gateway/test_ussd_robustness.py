@@ -16,6 +16,10 @@ from office.models import Citizen
 from office.models import Feedback
 from office.models import Message
 from office.models import UssdSessionEvent
+from tests.strategies import FORM
+from tests.strategies import as_received
+from tests.strategies import form_body
+from tests.strategies import texts as any_text
 
 PHONE = "+6281234567001"
 OTHER = "+6281234567002"
@@ -148,7 +152,7 @@ def test_a_database_failure_becomes_a_polite_end(app, make_app, tmp_path):
 inputs = st.sampled_from(["1", "2", "3", "4", "5", "6", "98", "0", "00", "1", "2", "", "9", "x", "😀", "1234567890"])
 texts = st.one_of(
     st.lists(inputs, max_size=12).map("*".join),
-    st.text(max_size=300),
+    any_text(300),
     st.integers(min_value=0, max_value=6000).map(lambda n: "*" * n),
 )
 fuzz = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -157,15 +161,16 @@ fuzz = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 @fuzz
 @given(session=st.sampled_from(["A", "B", "C"]), phone=st.sampled_from([PHONE, OTHER, "+254711000111"]), text=texts)
 def test_fuzzed_text_always_gets_a_valid_screen(client, session, phone, text):
-    assert_screen(hop(client, text, session=session, phone=phone))
+    form = {"sessionId": session, "phoneNumber": phone, "text": text, "serviceCode": "*384*5758#"}
+    assert_screen(client.post("/ussd", data=form_body(form), content_type=FORM))
 
 
 @fuzz
 @given(form=st.dictionaries(st.sampled_from(["sessionId", "phoneNumber", "text", "serviceCode", "networkCode"]),
-                            st.text(max_size=60)))
+                            any_text(60)))
 def test_fuzzed_fields_get_a_valid_screen_or_a_400(client, form):
-    response = client.post("/ussd", data=form)
-    if not form.get("sessionId", "").strip() or not form.get("phoneNumber", "").strip():
+    response = client.post("/ussd", data=form_body(form), content_type=FORM)
+    if not as_received(form.get("sessionId", "")).strip() or not as_received(form.get("phoneNumber", "")).strip():
         assert response.status_code == 400
     else:
         assert_screen(response)
@@ -195,10 +200,10 @@ def test_a_session_event_without_session_id_is_a_400(client):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(form=st.dictionaries(st.sampled_from(["sessionId", "phoneNumber", "status", "durationInMillis", "hopsCount",
                                              "input", "lastAppResponse", "errorMessage"]),
-                            st.text(max_size=300)))
+                            any_text(300)))
 def test_fuzzed_session_events_never_fail(client, form):
-    response = client.post("/ussd/events", data=form)
-    assert response.status_code == (200 if form.get("sessionId", "").strip() else 400)
+    response = client.post("/ussd/events", data=form_body(form), content_type=FORM)
+    assert response.status_code == (200 if as_received(form.get("sessionId", "")).strip() else 400)
     db.session.rollback()
 
 

@@ -12,6 +12,7 @@ from office.gsm import (
     segments,
     to_gsm,
 )
+from tests.strategies import texts
 
 EMOJI = "\U0001f600"  # outside the BMP: a surrogate pair, two UTF-16 units
 TYPOGRAPHIC = "\u2018\u2019\u201a\u2032\u201c\u201d\u201e\u2033\u2013\u2014\u2012\u2212\u2026\u00a0\u2009\u202f\u2022"
@@ -122,12 +123,12 @@ any_text = st.text(
 )
 
 
-@given(any_text, st.text(min_size=1, max_size=5))
+@given(any_text, texts(5, min_size=1))
 def test_segments_never_drop_when_text_grows(text, suffix):
     assert segments(text + suffix) >= segments(text)
 
 
-@given(st.text(max_size=200))
+@given(texts(200))
 def test_to_gsm_is_idempotent(text):
     once = to_gsm(text)
     assert to_gsm(once) == once

@@ -2,9 +2,9 @@ import itertools
 import random
 
 from hypothesis import given
-from hypothesis import strategies as st
 
 from office import references
+from tests.strategies import texts
 
 
 def sample_references(n=300, seed=7):
@@ -53,6 +53,6 @@ def test_classify_says_what_is_wrong():
     assert references.classify("١٢٣٤٥٦٧٨٩٠") == "format"
 
 
-@given(st.text(max_size=30))
+@given(texts(30))
 def test_classify_never_crashes_on_any_text(text):
     assert references.classify(text) in {"ok", "format", "check_digit"}
