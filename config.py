@@ -56,6 +56,9 @@ def from_env(instance_path):
         "WORKER_MAINTENANCE_SECONDS": int(_env("WORKER_MAINTENANCE_SECONDS", "60")),
         "STATUS_LOOKUP_LIMIT": int(_env("STATUS_LOOKUP_LIMIT", "5")),
         "STATUS_LOOKUP_WINDOW": int(_env("STATUS_LOOKUP_WINDOW", "600")),
+        "STATUS_ATTEMPT_LIMIT": int(_env("STATUS_ATTEMPT_LIMIT", "20")),
+        "FEEDBACK_LIMIT": int(_env("FEEDBACK_LIMIT", "5")),
+        "FEEDBACK_WINDOW": int(_env("FEEDBACK_WINDOW", "3600")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Room for a pasted broadcast list of MAX_PHONES numbers; nothing else comes near it.
         "MAX_CONTENT_LENGTH": 512 * 1024,

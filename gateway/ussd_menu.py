@@ -9,7 +9,7 @@ Anywhere: "0" goes back one screen (or one page), "00" to the main menu, "98" to
 that means nothing on a screen shows that screen again with a one-line hint instead of ending the session.
 Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so replaying
 the inputs before it never repeats them; the two that keep it open are harmless to repeat: choosing a
-language, and counting a status lookup against the phone's limit. A retried final hop (the same text
+language, and counting a status request against the phone's limits. A retried final hop (the same text
 again) gets the reply saved in Redis without acting again; when Redis is down, or lost the saved hop, the
 retry is replayed in full and its side effect happens twice: a second feedback ticket, a second
 checklist SMS. That gap is known and left open.
@@ -336,6 +336,10 @@ class StatusAsk(Prompt):
         return t(state.lang, "Type your application number (10 digits):")
 
     def submit(self, ctx, state, value):
+        attempt = ratelimit.status_attempt(ctx.phone)
+        if not attempt.allowed:
+            state.finish(TOO_MANY, minutes=_minutes(attempt.retry_after))
+            return
         problem = references.classify(value)
         if problem == "format":
             state.hint = [N_("A number has 10 digits. Type it again:"), {}]
@@ -445,6 +449,10 @@ class FeedbackText(Prompt):
         text = "".join(ch if ch.isprintable() else " " for ch in value)
         if not text.strip():
             state.hint = [N_("Please type your message:"), {}]
+            return
+        verdict = ratelimit.feedback(ctx.phone)
+        if not verdict.allowed:
+            state.finish(TOO_MANY, minutes=_minutes(verdict.retry_after))
             return
         entry = feedback.submit(self._kind(state)[0], text, phone=ctx.phone, channel="ussd")
         db.session.commit()

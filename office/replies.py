@@ -62,9 +62,9 @@ def not_found(lang: str, reference: str) -> str:
              reference=reference)
 
 
-def status_rate_limited(lang: str, minutes: int) -> str:
-    """The answer once a phone has checked too many references in a short time."""
-    return t(lang, "Too many status checks. Please try again in {minutes} minutes.", minutes=minutes)
+def rate_limited(lang: str, minutes: int) -> str:
+    """The one answer a phone gets once it has sent too many status checks or messages in a short time."""
+    return t(lang, "Too many requests from your number. Please try again in {minutes} minutes.", minutes=minutes)
 
 
 def subscribed(lang: str, shortcode: str, kelurahan: str | None = None) -> str:

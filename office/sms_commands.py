@@ -23,7 +23,6 @@ from office import ratelimit
 from office import references
 from office import replies
 from office.checklist import checklist_sms
-from office.errors import DomainError
 from office.errors import NotFound
 from office.i18n import language
 
@@ -62,23 +61,32 @@ def _syarat(phone: str, command: keywords.Command, lang: str) -> Reply:
     return Reply(checklist_sms(service, lang))
 
 
-def _status(phone: str, command: keywords.Command, lang: str) -> Reply:
+def _status(phone: str, command: keywords.Command, lang: str) -> Reply | None:
+    attempt = ratelimit.status_attempt(phone)
+    if not attempt.allowed:
+        return _too_many(attempt, lang)
     typed = keywords.reference_in(command.argument)
-    if not typed:
+    problem = references.classify(typed) if typed else "format"
+    if problem == "format":
         return Reply(replies.reference_hint(lang))
-    verdict = ratelimit.status_lookup(phone)
-    if not verdict.allowed:
-        return Reply(replies.status_rate_limited(lang, math.ceil(verdict.retry_after / 60)))
+    if problem == "check_digit":
+        return Reply(replies.check_digit_hint(lang, references.clean(typed)))
+    lookup = ratelimit.status_lookup(phone)
+    if not lookup.allowed:
+        return _too_many(lookup, lang)
     try:
         application = applications.get_by_reference(typed)
     except NotFound:
         return Reply(replies.not_found(lang, references.clean(typed)))
-    except DomainError as exc:
-        if exc.code == "bad_check_digit":
-            return Reply(replies.check_digit_hint(lang, references.clean(typed)))
-        return Reply(replies.reference_hint(lang))
     view = applications.status_view(application, lang, asker_phone=phone)
     return Reply(replies.status_answer(view, lang))
+
+
+def _too_many(verdict: ratelimit.Verdict, lang: str) -> Reply | None:
+    """The answer to a refused request: "too many" once per window, then none, since every SMS costs."""
+    if verdict.first_refusal:
+        return Reply(replies.rate_limited(lang, math.ceil(verdict.retry_after / 60)))
+    return None
 
 
 def _daftar(phone: str, command: keywords.Command, lang: str) -> Reply:
@@ -96,9 +104,12 @@ def _stop(phone: str, command: keywords.Command, lang: str) -> Reply | None:
     return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), outbox.OPTOUT_KIND)
 
 
-def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply:
+def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply | None:
     if not command.argument.strip():
         return Reply(replies.feedback_hint(lang))
+    verdict = ratelimit.feedback(phone)
+    if not verdict.allowed:
+        return _too_many(verdict, lang)
     entry = feedback.submit(command.category, command.argument, phone=phone, channel="sms")
     return Reply(replies.feedback_received(lang, entry.ticket))
 

@@ -126,7 +126,9 @@ def test_status_lookups_are_limited_per_phone(text, needs_documents):
     for _ in range(5):
         assert needs_documents.reference in only(text(PHONE, f"STATUS {needs_documents.reference}"))
     reply = one_segment(only(text(PHONE, f"STATUS {needs_documents.reference}")))
-    assert reply.startswith("Terlalu banyak cek status") and needs_documents.reference not in reply
+    assert reply.startswith("Terlalu banyak permintaan") and needs_documents.reference not in reply
+    # Said once: further refusals in the window cost no SMS.
+    assert text(PHONE, f"STATUS {needs_documents.reference}") == []
     # Another phone has its own allowance.
     assert needs_documents.reference in only(text(OTHER, f"STATUS {needs_documents.reference}"))
 
@@ -134,7 +136,26 @@ def test_status_lookups_are_limited_per_phone(text, needs_documents):
 def test_status_lookups_share_the_allowance_of_ussd_lookups(app, text, needs_documents):
     for _ in range(app.config.get("STATUS_LOOKUP_LIMIT", 5)):
         ratelimit.hit("status", PHONE, 5, 600)  # what each USSD status lookup counts
-    assert only(text(PHONE, f"STATUS {needs_documents.reference}")).startswith("Terlalu banyak cek status")
+    assert only(text(PHONE, f"STATUS {needs_documents.reference}")).startswith("Terlalu banyak permintaan")
+
+
+def test_mistyped_references_do_not_use_up_the_lookup_allowance(app, text, needs_documents):
+    ref = needs_documents.reference
+    wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
+    for _ in range(app.config["STATUS_LOOKUP_LIMIT"]):
+        assert "salah ketik" in only(text(PHONE, f"STATUS {wrong}"))
+    assert "10 angka" in only(text(PHONE, "STATUS 12345"))
+    assert ref in only(text(PHONE, f"STATUS {ref}"))
+
+
+def test_every_status_attempt_counts_against_a_higher_cap(app, text, needs_documents, monkeypatch):
+    monkeypatch.setitem(app.config, "STATUS_ATTEMPT_LIMIT", 8)
+    ref = needs_documents.reference
+    wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
+    for _ in range(8):
+        assert "salah ketik" in only(text(PHONE, f"STATUS {wrong}"))
+    assert only(text(PHONE, f"STATUS {wrong}")).startswith("Terlalu banyak permintaan")
+    assert text(PHONE, f"STATUS {ref}") == []  # brute force stays bounded, and costs no more SMS
 
 
 def _citizen(phone):

@@ -168,6 +168,15 @@ def test_status_lookups_are_rate_limited_per_phone(simulator, app, monkeypatch):
     assert "B*** S******" in simulator.ussd(OTHER, None, text=f"2*{row.reference}")["screen"]
 
 
+def test_every_status_attempt_counts_against_a_higher_cap(simulator, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STATUS_ATTEMPT_LIMIT", 3)
+    row = application()
+    typo = row.reference[:-1] + str((int(row.reference[-1]) + 1) % 10)
+    steps = walk(simulator, PHONE, "2", typo, typo, typo, row.reference)
+    assert not steps[4]["ended"]  # the third typo is still answered with a hint
+    assert steps[5]["ended"] and steps[5]["screen"].startswith("Terlalu sering mencoba")
+
+
 def test_unknown_reference_lets_the_citizen_try_again(simulator):
     body = "123456789"
     steps = walk(simulator, PHONE, "2", body + check_digit(body))

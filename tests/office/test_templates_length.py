@@ -55,7 +55,7 @@ def worst_cases(lang):
         "reference_hint": [{}],
         "check_digit_hint": [{"reference": REFERENCE}],
         "not_found": [{"reference": REFERENCE}],
-        "status_rate_limited": [{"minutes": 10}],
+        "rate_limited": [{"minutes": 1440}],
         "subscribed": [{"shortcode": SHORTCODE, "kelurahan": name} for name in [None, LONG_KELURAHAN, *kelurahan]],
         "subscribed_unknown_kelurahan": [{"names": kelurahan}],
         "opted_out": [{"shortcode": SHORTCODE}],
