@@ -26,7 +26,7 @@ from office.i18n import t
 from office.models import Application
 from office.models import StatusChange
 from office.clock import utcnow
-from office.phones import normalize
+from office.phones import normalize_mobile
 from office.privacy import mask_name
 
 MAX_NAME = 120
@@ -53,7 +53,7 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
         raise DomainError(f"Unknown kelurahan {kelurahan!r}.", code="unknown_kelurahan")
     name = _clean_text(applicant_name, "applicant_name", MAX_NAME, required=True)
     note = _clean_text(note, "note", MAX_NOTE, required=False)
-    phone = normalize(phone)
+    phone = normalize_mobile(phone)
     for _ in range(5):
         application = Application(
             reference=references.generate(),

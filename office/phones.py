@@ -13,6 +13,25 @@ def normalize(raw: str | None, region: str = "ID") -> str:
 
     :raise InvalidPhone: when it is not a valid phone number.
     """
+    return phonenumbers.format_number(_parse(raw, region), phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_mobile(raw: str | None) -> str:
+    """`raw` as E.164 when it is an Indonesian mobile number, the only kind an SMS to an applicant reaches.
+
+    :raise InvalidPhone: for anything else, foreign and landline numbers included.
+    """
+    number = _parse(raw, "ID")
+    if phonenumbers.region_code_for_number(number) != "ID" or phonenumbers.number_type(number) not in _MOBILE:
+        raise InvalidPhone("The phone must be an Indonesian mobile number (08..., or +62 8...) so the "
+                           "applicant can receive SMS.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _parse(raw: str | None, region: str) -> phonenumbers.PhoneNumber:
     if raw is not None and not isinstance(raw, str):
         raise InvalidPhone("Phone number must be text.")
     text = (raw or "").strip()
@@ -28,7 +47,7 @@ def normalize(raw: str | None, region: str = "ID") -> str:
         raise InvalidPhone(f"Not a phone number: {raw!r}.") from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f"Not a valid phone number: {raw!r}.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def phone_or_none(raw: str | None) -> str | None:

@@ -22,6 +22,8 @@ def test_create_returns_201_with_reference_and_history(api):
     ({"service": "NOPE"}, 400, "unknown_service"),
     ({"kelurahan": "Nowhere"}, 400, "unknown_kelurahan"),
     ({"phone": "0812"}, 400, "invalid_phone"),
+    ({"phone": "+14155552671"}, 400, "invalid_phone"),
+    ({"phone": "0536 3221234"}, 400, "invalid_phone"),
     ({"phone": None}, 400, "invalid_phone"),
     ({"phone": 81234567890}, 400, "invalid_phone"),
     ({"phone": ["0812-3456-7890"]}, 400, "invalid_phone"),
