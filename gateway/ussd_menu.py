@@ -298,7 +298,8 @@ class ServiceDetail(Document):
         if service is None:
             return t(state.lang, "This service is no longer offered.")
         lang = state.lang
-        items = [f"{n}. {line}" for n, line in enumerate(service.requirement_lines(lang), start=1)]
+        # Marked with "-", not numbered: the screen's actions are numbered, and "1." must mean one thing.
+        items = [f"- {line}" for line in service.requirement_lines(lang)]
         return "\n".join([
             pick(service.name, lang),
             t(lang, "Requirements:"),

@@ -84,6 +84,10 @@ def test_requirements_menu_shows_a_service_in_pages_and_sends_its_checklist_by_s
     assert f"1. {first.name[lang]}" in steps[1]["screen"]
     detail = steps[2]["screen"]
     assert detail.startswith(first.name[lang]) and f"1. {WORDS[lang]['sms']}" in detail
+    # Requirements carry a dash, so "1." on this screen is only the SMS action.
+    requirement_lines = [line for line in detail.splitlines() if line.startswith("- ")]
+    assert requirement_lines and [line for line in detail.splitlines() if line.startswith("1.")] == [
+        f"1. {WORDS[lang]['sms']}"]
     assert not steps[2]["ended"]
     second_page = simulator.ussd(PHONE, "98")["screen"]
     assert second_page != detail and WORDS[lang]["sms"] in second_page

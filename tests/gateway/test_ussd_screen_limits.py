@@ -5,6 +5,7 @@ one, and typed answers on prompts), with the real catalog plus a service whose t
 than the catalog's own, so a future catalog edit cannot break a screen unnoticed.
 """
 import json
+import re
 from collections import deque
 
 import pytest
@@ -21,6 +22,7 @@ from office.models import Service
 from office.references import check_digit
 
 PHONES = {"id": "+6281234567101", "en": "+6281234567102"}
+LEADING_NUMBER = re.compile(r"(\d+)[.)\s]")
 LONG_WORDS = ("Surat pernyataan bermeterai dari kepala keluarga yang disaksikan oleh ketua RT dan RW setempat "
               "beserta fotokopi seluruh dokumen pendukung yang masih berlaku pada saat pengajuan")
 
@@ -59,6 +61,11 @@ def choices(body: str, typed: list[str]) -> list[str]:
     return [*numbered, "98", "0", "00", "77", *([] if numbered else typed)]
 
 
+def leading_numbers(body: str) -> list[str]:
+    """The numbers that start a line ("1. ...", "98 More"): what the citizen would type to choose it."""
+    return [found.group(1) for line in body[4:].splitlines() if (found := LEADING_NUMBER.match(line))]
+
+
 def where(session_id: str, phone: str) -> str:
     """The state a hop left, so the walk tells apart equal-looking pages at different places.
 
@@ -69,7 +76,8 @@ def where(session_id: str, phone: str) -> str:
 
 
 def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, long_service, monkeypatch):
-    monkeypatch.setitem(app.config, "STATUS_LOOKUP_LIMIT", 10**6)
+    for limit in ("STATUS_LOOKUP_LIMIT", "STATUS_ATTEMPT_LIMIT", "FEEDBACK_LIMIT"):
+        monkeypatch.setitem(app.config, limit, 10**6)
     own = applications.create_application("KTP", "Ahmad Fauzan Al Banjari Syahputra", PHONES["id"], "Menteng",
                                           actor="test")
     applications.change_status(own.reference, "VERIFYING", actor="test")
@@ -95,6 +103,8 @@ def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, 
             assert body.startswith(("CON ", "END ")), (text, body)
             length = analyze(body)
             assert length.encoding == "GSM-7" and length.units <= 160, (text, length, body)
+            keys = leading_numbers(body)
+            assert len(keys) == len(set(keys)), ("a number leads two lines", text, body)
             screens.add(body)
             if text.startswith("6*"):
                 # The choice is remembered for the phone: put it back, and leave the other language's
