@@ -11,3 +11,7 @@ file (a `--config` on the command line wins over one there).
 # ~/.gunicorn/gunicorn.ctl), so the last instance started by that user takes it over from every other one.
 # Lekas does not use gunicornc; the master still obeys its signals (HUP, TTIN, TTOU, TERM).
 control_socket_disable = True
+
+# The path without its query string: the telco webhooks carry ?token=<CALLBACK_TOKEN> and API calls
+# carry phone numbers (?phone=). No referrer either: it is a URL with a query string of its own.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
