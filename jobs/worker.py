@@ -23,6 +23,11 @@ class LekasWorker(Worker):
 
     shutdown_requested = False
 
+    def __init__(self, *args, **kwargs):
+        # RQ logs each job's description, the call with its arguments; the job id already says what it is
+        # (send-42), and an argument could be a phone number.
+        super().__init__(*args, log_job_description=False, **kwargs)
+
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
         try:

@@ -1,6 +1,7 @@
 """`python -m simulator`: run the telco simulator on $SIMULATOR_PORT."""
 import logging
 import sys
+from urllib.parse import urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
@@ -9,12 +10,14 @@ from simulator.settings import Settings
 
 
 class _RequestLog(WSGIRequestHandler):
-    """Access log without the phone page's polling, which would drown everything else."""
+    """Access log without the phone page's polling, which would drown everything else, and without query
+    strings, which carry phone numbers (?phone=)."""
 
     def log_request(self, code="-", size="-"):
         quiet = self.command == "GET" and self.path.startswith(("/api/", "/static/"))
         if not (quiet and str(code).startswith(("2", "3"))):
-            super().log_request(code, size)
+            path = urlsplit(self.path).path
+            self.log("info", '"%s %s %s" %s %s', self.command, path, self.request_version, code, size)
 
 
 def main() -> int:

@@ -107,11 +107,12 @@ def wait_until_up(url: str, timeout: float = 15.0, process: subprocess.Popen | N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"simulator exited with code {process.returncode}")
+            raise RuntimeError(f"the server for {url} exited with code {process.returncode}")
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # A server still booting may take the connection and answer only later.
             time.sleep(0.05)
     raise TimeoutError(f"nothing answered at {url} within {timeout} s")
 

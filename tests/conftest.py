@@ -18,6 +18,7 @@ from rq import SimpleWorker
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
+from tests import procfile
 from tests.redis_server import RedisServer
 from tests.redis_server import free_port
 
@@ -229,13 +230,7 @@ class WorkerProcess:
             self.process.wait(timeout=30)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        procfile.stop(self.process, timeout=15)
 
     def output(self) -> str:
         with open(self.log.name, encoding="utf-8", errors="replace") as fh:

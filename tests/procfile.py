@@ -1,0 +1,54 @@
+"""The Procfiles' lines run the way a process manager runs them: through a shell, from the repository's root,
+with this virtualenv's commands (gunicorn, flask, python) first on PATH."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def command(name: str, procfile: str = "Procfile") -> str:
+    """The command line of process type `name` (`web`, `worker`, `telco`) in `procfile`."""
+    with open(os.path.join(ROOT, procfile), encoding="utf-8") as fh:
+        for line in fh:
+            kind, _, cmd = line.partition(":")
+            if kind.strip() == name:
+                return cmd.strip()
+    raise LookupError(f"{procfile} has no {name}: line")
+
+
+def stop(process: subprocess.Popen | None, timeout: float) -> None:
+    """Stop `process` as a process manager does (SIGTERM), killing it only if it has not stopped in `timeout` s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class ProcfileProcess:
+    """One Procfile line running as its own process, everything it prints (stdout and stderr) kept in `log_path`."""
+
+    def __init__(self, name: str, env: dict, log_path, procfile: str = "Procfile"):
+        self.command = command(name, procfile)
+        bin_dir = os.path.dirname(sys.executable)
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1",
+                    "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+        self.log_path = log_path
+        self.process = None
+
+    def start(self) -> "ProcfileProcess":
+        with open(self.log_path, "ab") as log:
+            # `exec` so that the signals below reach gunicorn or flask itself, not the shell.
+            self.process = subprocess.Popen(["sh", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self) -> None:
+        stop(self.process, timeout=20)
+
+    def output(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
