@@ -1,4 +1,6 @@
 """Broadcasts over the API: preview, create (now or scheduled), progress, cancel."""
+from dataclasses import asdict
+
 from flask import g
 from flask import jsonify
 
@@ -8,8 +10,39 @@ from api.openapi import error_response
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import schema_ref
+from api import iso
+from office import audience
 from office import broadcasts
 from office import outbox
+from office.models import Broadcast
+
+
+def preview_json(preview: broadcasts.Preview) -> dict:
+    return {**asdict(preview), "currency": "IDR"}
+
+
+def broadcast_json(broadcast: Broadcast) -> dict:
+    """A broadcast with its progress, as the API and its OpenAPI schema give it."""
+    progress = broadcasts.progress(broadcast)
+    return {
+        "id": broadcast.id,
+        "status": broadcast.status,
+        "text": broadcast.text,
+        "text_en": broadcast.text_en,
+        "audience": broadcast.audience,
+        "urgent": broadcast.urgent,
+        "recipients": broadcast.recipients,
+        "send_at": iso(broadcast.send_at),
+        "created_at": iso(broadcast.created_at),
+        "created_by": broadcast.created_by,
+        "cancelled_at": iso(broadcast.cancelled_at),
+        "finished_at": iso(broadcast.finished_at),
+        "counts": progress.counts,
+        "retried": progress.retried,
+        "no_delivery_report": progress.no_delivery_report,
+        "unknown": [{"id": u.id, "phone": u.phone, "kind": u.kind, "attempts": u.attempts, "error": u.error,
+                     "since": iso(u.since)} for u in progress.unknown],
+    }
 
 
 def _fields(body: dict) -> tuple:
@@ -19,7 +52,7 @@ def _fields(body: dict) -> tuple:
 @bp.post("/broadcasts/preview")
 def preview_broadcast():
     body = json_body()
-    return jsonify(broadcasts.preview(*_fields(body)).to_dict())
+    return jsonify(preview_json(broadcasts.preview(*_fields(body))))
 
 
 @bp.post("/broadcasts")
@@ -27,17 +60,17 @@ def create_broadcast():
     body = json_body()
     broadcast, summary = broadcasts.create(*_fields(body), send_at=body.get("send_at"),
                                            urgent=body.get("urgent", False), actor=g.actor)
-    return jsonify({**broadcasts.progress(broadcast), "preview": summary.to_dict()}), 201
+    return jsonify({**broadcast_json(broadcast), "preview": preview_json(summary)}), 201
 
 
 @bp.get("/broadcasts/<broadcast_id>")
 def get_broadcast(broadcast_id):
-    return jsonify(broadcasts.progress(broadcasts.get(broadcast_id)))
+    return jsonify(broadcast_json(broadcasts.get(broadcast_id)))
 
 
 @bp.post("/broadcasts/<broadcast_id>/cancel")
 def cancel_broadcast(broadcast_id):
-    return jsonify(broadcasts.progress(broadcasts.cancel(broadcast_id, actor=g.actor)))
+    return jsonify(broadcast_json(broadcasts.cancel(broadcast_id, actor=g.actor)))
 
 
 _ERROR = error_response()
@@ -73,7 +106,7 @@ register_paths(
                 "kelurahan": {"type": "array", "items": {"type": "string"}, "example": ["Menteng"]},
                 "service": {"type": "string", "example": "KTP"},
                 "status": {"type": "string", "example": "READY"},
-                "phones": {"type": "array", "items": {"type": "string"}, "maxItems": broadcasts.MAX_PHONES}}},
+                "phones": {"type": "array", "items": {"type": "string"}, "maxItems": audience.MAX_PHONES}}},
         "NewBroadcast": {
             "type": "object", "required": ["text", "audience"],
             "properties": {

@@ -1,17 +1,11 @@
-"""Staff broadcasts: who receives one, what it costs, sending it later, cancelling it, and its progress.
+"""Staff broadcasts: what one costs, sending it now or later, cancelling it, and its progress.
 
-A broadcast's audience is one of
-    {"all": true}                            every subscriber
-    {"kelurahan": ["Menteng", ...]}          subscribers of those kelurahan
-    {"service": "KTP", "status": "READY"}    applicants of a service and/or in a status
-    {"phones": ["0812...", ...]}             a pasted list (numbers that are not valid are reported)
-Opted-out phones and duplicates are always removed. English speakers get `text_en` when there is one.
+Who receives one is office.audience's business. English speakers get `text_en` when there is one.
 
 Life of a broadcast: scheduled -> sending (one outbox row per recipient written at send time, so the
 audience is read when the announcement goes out) -> done; or cancelled, which cancels every row still
 queued while a chunk already being sent finishes.
 """
-from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -26,22 +20,18 @@ from sqlalchemy import update
 
 from extensions import db
 from office import audit
-from office import catalog
 from office import clock
-from office import lifecycle
 from office import outbox
+from office.audience import Reach
+from office.audience import clean_audience
+from office.audience import resolve
 from office.errors import DomainError
 from office.errors import NotFound
 from office.fields import text_field
 from office.gsm import analyze
 from office.gsm import to_gsm
-from office.i18n import language
-from office.models import Application
 from office.models import Broadcast
-from office.models import Citizen
 from office.models import Message
-from office.phones import InvalidPhone
-from office.phones import normalize
 
 SCHEDULED = "scheduled"
 SENDING = "sending"
@@ -50,16 +40,12 @@ CANCELLED = "cancelled"
 
 KIND = "broadcast"
 MAX_SEGMENTS = 6
-MAX_PHONES = 20_000
 # Why a message of a cancelled broadcast was not sent (also written by the send jobs).
 CANCELLED_REASON = "broadcast cancelled"
-MAX_KELURAHAN = 20
 MAX_SCHEDULE_AHEAD = timedelta(days=90)
 UNKNOWN_LISTED = 1000
 NO_REPORT = "no delivery report"
-_LOOKUP_BATCH = 500
 _INSERT_BATCH = 2000
-_AUDIENCE_FORMS = ({"all"}, {"kelurahan"}, {"phones"}, {"service"}, {"status"}, {"service", "status"})
 
 
 class NotCancellable(DomainError):
@@ -79,18 +65,27 @@ class Preview:
     removed_duplicates: int
     invalid: list = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["currency"] = "IDR"
-        return data
+
+@dataclass(frozen=True)
+class UnknownOutcome:
+    """A message whose send outcome nobody knows (its worker died during the provider call)."""
+
+    id: int
+    phone: str
+    kind: str
+    attempts: int
+    error: str | None
+    since: datetime
 
 
-@dataclass
-class _Audience:
-    recipients: list  # [(phone, language)], each phone once, none opted out
-    opted_out: int
-    duplicates: int
-    invalid: list
+@dataclass(frozen=True)
+class Progress:
+    """How far a broadcast has gone: messages per state, retries, missing reports, outcomes to review."""
+
+    counts: dict
+    retried: int
+    no_delivery_report: int
+    unknown: list[UnknownOutcome]
 
 
 def clean_text(value, field_name: str, required: bool) -> str | None:
@@ -102,108 +97,6 @@ def clean_text(value, field_name: str, required: bool) -> str | None:
     if analyze(text).segments > MAX_SEGMENTS:
         raise DomainError(f"{field_name} is longer than {MAX_SEGMENTS} SMS segments.", code="text_too_long")
     return text
-
-
-def clean_audience(raw) -> tuple[dict, list[str]]:
-    """The audience in its stored form, and the pasted numbers that are not phone numbers.
-
-    :raise DomainError: when it is not one of the documented forms or names an unknown kelurahan,
-        service or status.
-    """
-    if not isinstance(raw, dict) or set(raw) not in _AUDIENCE_FORMS:
-        raise DomainError('audience must be {"all": true}, {"kelurahan": [...]}, {"service": code, "status": S} '
-                          '(either or both) or {"phones": [...]}.', code="invalid_audience")
-    if "all" in raw:
-        if raw["all"] is not True:
-            raise DomainError('audience "all" must be true.', code="invalid_audience")
-        return {"all": True}, []
-    if "kelurahan" in raw:
-        return {"kelurahan": _kelurahan_names(raw["kelurahan"])}, []
-    if "phones" in raw:
-        return _phone_list(raw["phones"])
-    audience = {}
-    if "service" in raw:
-        service = catalog.get_service(raw["service"]) if isinstance(raw["service"], str) else None
-        if service is None:
-            raise DomainError(f"Unknown service {raw['service']!r}.", code="unknown_service")
-        audience["service"] = service.code
-    if "status" in raw:
-        if not isinstance(raw["status"], str) or not lifecycle.is_status(raw["status"]):
-            raise DomainError(f"Unknown status {raw['status']!r}.", code="unknown_status")
-        audience["status"] = raw["status"]
-    return audience, []
-
-
-def _kelurahan_names(values) -> list[str]:
-    if not isinstance(values, list) or not values or len(values) > MAX_KELURAHAN:
-        raise DomainError(f"kelurahan must be a list of 1 to {MAX_KELURAHAN} names.", code="invalid_audience")
-    names = []
-    for value in values:
-        place = catalog.find_kelurahan(value) if isinstance(value, str) else None
-        if place is None:
-            raise DomainError(f"Unknown kelurahan {value!r}.", code="unknown_kelurahan")
-        if place.name not in names:
-            names.append(place.name)
-    return names
-
-
-def _phone_list(values) -> tuple[dict, list[str]]:
-    if not isinstance(values, list) or not values or len(values) > MAX_PHONES:
-        raise DomainError(f"phones must be a list of 1 to {MAX_PHONES} numbers.", code="invalid_audience")
-    phones, invalid = [], []
-    for value in values:
-        try:
-            phones.append(normalize(value if isinstance(value, str) else None))
-        except InvalidPhone:
-            invalid.append(str(value)[:40])
-    # Duplicates stay in the stored list so the preview can say how many were removed.
-    return {"phones": phones}, invalid
-
-
-def _candidates(audience: dict):
-    """Rows (phone, language, opted_out_at) for the audience, duplicates included."""
-    if "phones" in audience:
-        return _phone_rows(audience["phones"])
-    if "all" in audience or "kelurahan" in audience:
-        query = select(Citizen.phone, Citizen.language, Citizen.opted_out_at).where(Citizen.subscribed.is_(True))
-        if "kelurahan" in audience:
-            ids = [place.id for place in catalog.kelurahan_list() if place.name in audience["kelurahan"]]
-            query = query.where(Citizen.kelurahan_id.in_(ids))
-        return db.session.execute(query.order_by(Citizen.id)).all()
-    query = (select(Application.phone, Citizen.language, Citizen.opted_out_at)
-             .outerjoin(Citizen, Citizen.phone == Application.phone))
-    if "service" in audience:
-        query = query.where(Application.service_id == catalog.get_service(audience["service"]).id)
-    if "status" in audience:
-        query = query.where(Application.status == audience["status"])
-    return db.session.execute(query.order_by(Application.id)).all()
-
-
-def _phone_rows(phones: list[str]) -> list[tuple]:
-    known = {}
-    unique = list(dict.fromkeys(phones))
-    for start in range(0, len(unique), _LOOKUP_BATCH):
-        batch = unique[start:start + _LOOKUP_BATCH]
-        for phone, lang, opted_out_at in db.session.execute(
-                select(Citizen.phone, Citizen.language, Citizen.opted_out_at).where(Citizen.phone.in_(batch))):
-            known[phone] = (lang, opted_out_at)
-    return [(phone, *known.get(phone, (None, None))) for phone in phones]
-
-
-def resolve(audience: dict, invalid: list[str] | None = None) -> _Audience:
-    """Everyone the stored `audience` reaches right now, each phone once, opted-out phones left out."""
-    default = current_app.config["DEFAULT_LANGUAGE"]
-    seen, recipients, opted_out, duplicates = set(), [], 0, 0
-    for phone, lang, opted_out_at in _candidates(audience):
-        if phone in seen:
-            duplicates += 1
-            continue
-        seen.add(phone)
-        if opted_out_at is not None:
-            opted_out += 1
-            continue
-        recipients.append((phone, language(lang or default)))
-    return _Audience(recipients, opted_out, duplicates, list(invalid or []))
 
 
 def _texts(text: str, text_en: str | None) -> dict:
@@ -218,7 +111,7 @@ def preview(text, text_en, raw_audience) -> Preview:
     return _preview(text, text_en, resolve(audience, invalid))
 
 
-def _preview(text: str, text_en: str | None, reach: _Audience) -> Preview:
+def _preview(text: str, text_en: str | None, reach: Reach) -> Preview:
     texts = _texts(text, text_en)
     by_language = {"id": 0, "en": 0}
     for _phone, lang in reach.recipients:
@@ -392,42 +285,20 @@ def status_counts(broadcast_id: int | None = None) -> dict:
     return counts
 
 
-def unknown_outcomes(broadcast_id: int | None = None, limit: int = UNKNOWN_LISTED) -> list[dict]:
+def unknown_outcomes(broadcast_id: int | None = None, limit: int = UNKNOWN_LISTED) -> list[UnknownOutcome]:
     """Messages whose send outcome is unknown (worker died during the provider call), for staff to review."""
     query = (select(Message).where(Message.direction == "out", Message.status == outbox.UNKNOWN)
              .order_by(Message.id).limit(limit))
     if broadcast_id is not None:
         query = query.where(Message.broadcast_id == broadcast_id)
-    return [{"id": m.id, "phone": m.phone, "kind": m.kind, "attempts": m.attempts, "error": m.last_error,
-             "since": _iso(m.updated_at)} for m in db.session.scalars(query)]
+    return [UnknownOutcome(m.id, m.phone, m.kind, m.attempts, m.last_error, m.updated_at)
+            for m in db.session.scalars(query)]
 
 
-def progress(broadcast: Broadcast) -> dict:
-    """Everything staff need to follow a broadcast: state, counts per message state, unknown outcomes."""
-    counts = status_counts(broadcast.id)
+def progress(broadcast: Broadcast) -> Progress:
+    """Everything staff need to follow a broadcast beside its own fields."""
     no_report = db.session.scalar(select(func.count()).where(
         Message.broadcast_id == broadcast.id, Message.status == outbox.SENT, Message.last_error == NO_REPORT))
     retried = db.session.scalar(select(func.count()).where(
         Message.broadcast_id == broadcast.id, Message.attempts > 1))
-    return {
-        "id": broadcast.id,
-        "status": broadcast.status,
-        "text": broadcast.text,
-        "text_en": broadcast.text_en,
-        "audience": broadcast.audience,
-        "urgent": broadcast.urgent,
-        "recipients": broadcast.recipients,
-        "send_at": _iso(broadcast.send_at),
-        "created_at": _iso(broadcast.created_at),
-        "created_by": broadcast.created_by,
-        "cancelled_at": _iso(broadcast.cancelled_at),
-        "finished_at": _iso(broadcast.finished_at),
-        "counts": counts,
-        "retried": retried,
-        "no_delivery_report": no_report,
-        "unknown": unknown_outcomes(broadcast.id),
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() + "Z" if moment else None
+    return Progress(status_counts(broadcast.id), retried, no_report, unknown_outcomes(broadcast.id))

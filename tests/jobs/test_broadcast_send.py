@@ -119,7 +119,7 @@ def test_a_failed_bulk_request_is_retried_for_every_recipient_once(app, settings
 
     assert copies_per_phone(simulator) == dict.fromkeys(phones, 1)
     assert {m.attempts for m in fresh_messages(broadcast_id=broadcast_id)} == {3}
-    assert broadcasts.progress(db.session.get(Broadcast, broadcast_id))["retried"] == 5
+    assert broadcasts.progress(db.session.get(Broadcast, broadcast_id)).retried == 5
 
 
 def test_at_22_a_broadcast_waits_for_7_unless_it_is_urgent(app, settings, simulator, run_jobs):

@@ -101,7 +101,7 @@ def test_sigkill_mid_broadcast_then_restart_sends_each_recipient_once_and_lists_
     assert all(received.get(p) == 1 for p in phones if p not in unknown)
     assert all(received.get(p, 0) <= 1 for p in unknown)  # the telco may or may not have taken them
     progress = broadcasts.progress(db.session.get(Broadcast, broadcast_id))
-    assert {item["phone"] for item in progress["unknown"]} == unknown
+    assert {item.phone for item in progress.unknown} == unknown
 
 
 def test_redis_restart_mid_broadcast_loses_the_queue_and_the_sweeper_still_sends_everyone_once(

@@ -100,7 +100,7 @@ def test_a_stale_send_without_provider_id_becomes_unknown_and_is_never_resent(ap
     assert rows[stale].status == outbox.UNKNOWN and rows[stale].last_error == sweeper.UNKNOWN_REASON
     assert rows[recent].status == outbox.SENDING  # its worker may still be in the provider call
     assert simulator.messages(PHONE) == []
-    assert [item["id"] for item in broadcasts.unknown_outcomes()] == [stale]
+    assert [item.id for item in broadcasts.unknown_outcomes()] == [stale]
 
 
 def test_a_stale_send_is_never_guessed_sent_and_the_report_has_no_such_count(app, settings, simulator, run_jobs):

@@ -208,8 +208,8 @@ def test_progress_counts_every_state_and_lists_unknown_outcomes(app):
 
     progress = broadcasts.progress(db.session.get(Broadcast, broadcast.id))
 
-    assert progress["counts"] == {"queued": 1, "sending": 0, "sent": 1, "delivered": 1, "failed": 0,
+    assert progress.counts == {"queued": 1, "sending": 0, "sent": 1, "delivered": 1, "failed": 0,
                                   "unknown": 1, "cancelled": 0}
-    assert progress["no_delivery_report"] == 1 and progress["retried"] == 1
-    assert [(item["phone"], item["error"]) for item in progress["unknown"]] == [(rows[0].phone, "outcome unknown")]
-    assert broadcasts.unknown_outcomes()[0]["id"] == rows[0].id
+    assert progress.no_delivery_report == 1 and progress.retried == 1
+    assert [(item.phone, item.error) for item in progress.unknown] == [(rows[0].phone, "outcome unknown")]
+    assert broadcasts.unknown_outcomes()[0].id == rows[0].id
