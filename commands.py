@@ -35,7 +35,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 def init_db() -> dict:
     """Create or migrate the schema and load the catalog; returns what the catalog load changed."""
     upgrade(directory=current_app.extensions["migrate"].directory)
-    return catalog.load_catalog()
+    changed = catalog.load_catalog()
+    db.session.commit()
+    return changed
 
 
 @click.command("init-db")
@@ -88,6 +90,7 @@ def seed_demo_command():
         app = applications.create_application(service, name, phone, kelurahan, actor="seed-demo")
         for new_status, note in moves:
             applications.change_status(app.reference, new_status, note, actor="seed-demo")
+        db.session.commit()
         click.echo(f"{app.reference}  {status:<16} {service:<7} {name} ({app.phone})")
 
 
@@ -99,6 +102,7 @@ def create_api_key_command(name):
         _key, token = apikeys.create_key(name)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
+    db.session.commit()
     click.echo(f"API key for {name} (store it now, it is not shown again):")
     click.echo(token)
 

@@ -45,6 +45,7 @@ def create_application():
         body.get("service"), body.get("applicant_name"), body.get("phone"), body.get("kelurahan"),
         body.get("note"), actor=g.actor,
     )
+    db.session.commit()
     return jsonify(application_json(application, with_history=True)), 201
 
 
@@ -87,4 +88,5 @@ def change_status(reference):
     if not isinstance(status, str) or not status:
         raise DomainError("status is required.", code="missing_field")
     application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
+    db.session.commit()
     return jsonify(application_json(application, with_history=True))

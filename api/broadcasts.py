@@ -11,6 +11,7 @@ from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import schema_ref
 from api import iso
+from extensions import db
 from office import audience
 from office import broadcasts
 from office import outbox
@@ -70,7 +71,9 @@ def get_broadcast(broadcast_id):
 
 @bp.post("/broadcasts/<broadcast_id>/cancel")
 def cancel_broadcast(broadcast_id):
-    return jsonify(broadcast_json(broadcasts.cancel(broadcast_id, actor=g.actor)))
+    broadcast = broadcasts.cancel(broadcast_id, actor=g.actor)
+    db.session.commit()
+    return jsonify(broadcast_json(broadcast))
 
 
 _ERROR = error_response()

@@ -57,6 +57,7 @@ def prepare(env: dict) -> str:
         init_db()
         reference = applications.create_application("KTP", "Budi Santoso", "+6281299990000", "Menteng",
                                                     actor="benchmark").reference
+        db.session.commit()
         db.engine.dispose()
     return reference
 

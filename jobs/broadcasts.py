@@ -62,6 +62,7 @@ def fan_out(broadcast_id: int) -> int:
         return 0
     timing.sleep_until(broadcast.send_at, now)
     written = broadcasts.materialize(broadcast_id)
+    db.session.commit()
     if written:
         enqueue_chunks(broadcast_id, queued_rows(broadcast_id), tag="c")
     return written
@@ -157,4 +158,5 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
                 again = [row for row in batch if row.id in retrying]
                 enqueue_chunks(broadcast_id, again, tag=f"a{attempt}", at=retry_at)
     broadcasts.finish_if_done(broadcast_id)
+    db.session.commit()
     return outcome

@@ -59,7 +59,10 @@ def sweep() -> dict:
         current_app.config["DLR_UNMATCHED_KEEP_HOURS"])))
     db.session.commit()
     sending = list(db.session.scalars(select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
-    report["broadcasts_finished"] = sum(broadcasts.finish_if_done(broadcast_id) for broadcast_id in sending)
+    report["broadcasts_finished"] = 0
+    for broadcast_id in sending:
+        report["broadcasts_finished"] += broadcasts.finish_if_done(broadcast_id)
+        db.session.commit()
     if any(report.values()):
         log.info("sweep: %s", report)
     return report

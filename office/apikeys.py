@@ -23,7 +23,8 @@ def _hash(secret: str) -> str:
 
 
 def create_key(name: str) -> tuple[ApiKey, str]:
-    """Create a key called `name`; return the row and the plaintext key (never stored).
+    """Create a key called `name` in the current transaction; return the row and the plaintext key (never
+    stored).
 
     :raise DomainError: when the name is empty or longer than MAX_NAME (it becomes "api:<name>" in history).
     """
@@ -35,7 +36,7 @@ def create_key(name: str) -> tuple[ApiKey, str]:
     token = f"lk_{prefix}_{secret}"
     key = ApiKey(name=name, prefix=prefix, key_hash=_hash(token))
     db.session.add(key)
-    db.session.commit()
+    db.session.flush()
     return key, token
 
 

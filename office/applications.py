@@ -1,6 +1,7 @@
 """Applications: registering them, moving them through the lifecycle, and looking them up.
 
-Every status change and its SMS notification are written in one transaction: either both exist or neither.
+Every status change and its SMS notification are written in the caller's transaction: either both exist
+or neither. The caller commits.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +79,6 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
     db.session.add(StatusChange(application=application, from_status=None, to_status=lifecycle.RECEIVED,
                                 note=note, actor=actor))
     _notify(application)
-    db.session.commit()
     return application
 
 
@@ -111,7 +111,6 @@ def change_status(reference: str, new_status: str, note=None, *, actor: str) -> 
     db.session.add(StatusChange(application=application, from_status=found, to_status=new_status,
                                 note=note, actor=actor))
     _notify(application)
-    db.session.commit()
     return application
 
 

@@ -211,8 +211,8 @@ def cancel(broadcast_id, *, actor: str) -> Broadcast:
     ).rowcount
     if not changed:
         # Another cancel may have won the race: cancelling twice still answers with the cancelled broadcast.
-        db.session.rollback()
-        broadcast = get(broadcast.id)
+        # The refused UPDATE waited for the winner's commit, so this read sees what it wrote.
+        db.session.refresh(broadcast)
         if broadcast.status == CANCELLED:
             return broadcast
         raise NotCancellable("This broadcast has already finished.")
@@ -222,8 +222,8 @@ def cancel(broadcast_id, *, actor: str) -> Broadcast:
         .execution_options(synchronize_session=False)
     ).rowcount
     audit.record(actor, "broadcast.cancel", str(broadcast.id), cancelled=cancelled)
-    db.session.commit()
-    return get(broadcast.id)
+    db.session.refresh(broadcast)
+    return broadcast
 
 
 def materialize(broadcast_id: int) -> int:
@@ -237,7 +237,6 @@ def materialize(broadcast_id: int) -> int:
         .values(status=SENDING).execution_options(synchronize_session=False)
     ).rowcount
     if not taken:
-        db.session.rollback()
         return 0
     broadcast = db.session.get(Broadcast, broadcast_id)
     texts = _texts(broadcast.text, broadcast.text_en)
@@ -255,7 +254,7 @@ def materialize(broadcast_id: int) -> int:
     if not recipients:
         broadcast.status = DONE
         broadcast.finished_at = now
-    db.session.commit()
+    db.session.flush()
     return len(recipients)
 
 
@@ -263,15 +262,13 @@ def finish_if_done(broadcast_id: int) -> bool:
     """Mark a sending broadcast `done` once no recipient is queued or being sent; True if it changed now."""
     busy = select(Message.id).where(Message.broadcast_id == broadcast_id,
                                     Message.status.in_((outbox.QUEUED, outbox.SENDING))).exists()
-    # A read first: most chunks end with work still left, and then no write transaction is needed.
+    # A read first: most chunks end with work still left, and then no write is needed.
     if db.session.scalar(select(busy)):
-        db.session.rollback()
         return False
     changed = db.session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == SENDING, ~busy)
         .values(status=DONE, finished_at=clock.utcnow()).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return bool(changed)
 
 

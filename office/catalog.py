@@ -57,7 +57,7 @@ def load_catalog() -> dict:
             row.name, row.aliases = wanted["name"], wanted["aliases"]
             db.session.add(row)
             changed["kelurahan"] += 1
-    db.session.commit()
+    db.session.flush()
     return changed
 
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import pytest
 from hypothesis import HealthCheck
@@ -141,9 +140,11 @@ def redis(app):
 @pytest.fixture
 def api_key(app):
     """A fresh API key's plaintext."""
+    from extensions import db
     from office import apikeys
 
     _key, token = apikeys.create_key("test-agency")
+    db.session.commit()
     return token
 
 
@@ -251,18 +252,6 @@ def worker(app, lekas_env):
     for proc in started:
         proc.stop()
         proc.log.close()
-
-
-def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from extensions import db
 from office import apikeys
 from simulator.testing import SimulatorClient
 from simulator.testing import wait_until_up
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.procfile import ROOT
 from tests.procfile import ProcfileProcess
 from tests.redis_server import free_port
@@ -93,6 +94,7 @@ def wait_for_every_sms(web: str, api: requests.Session) -> None:
 def test_a_whole_session_logs_no_secret_and_no_citizen_in_any_process(stack, secret_env):
     web, telco, processes = stack
     api_key = apikeys.create_key("agency")[1]
+    db.session.commit()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {api_key}"
 

@@ -8,8 +8,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from extensions import db
-from office import applications
 from tests.strategies import texts
+from tests.helpers import new_application
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NEW = {"service": "KTP", "applicant_name": "Budi Santoso", "phone": "081234560021", "kelurahan": "Palangka"}
@@ -22,7 +22,7 @@ def post_json(api, path, body):
 
 
 def reference():
-    return applications.create_application("KTP", "Budi Santoso", "081234560021", "Palangka", actor="t").reference
+    return new_application("KTP", "Budi Santoso", "081234560021", "Palangka").reference
 
 
 @pytest.mark.parametrize(("path", "body"), [

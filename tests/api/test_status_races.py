@@ -7,10 +7,10 @@ import requests
 from sqlalchemy import select
 
 from extensions import db
-from office import applications
 from office.models import Application
 from office.models import Message
 from office.models import StatusChange
+from tests.helpers import new_application
 
 TRIES = 12
 
@@ -28,7 +28,7 @@ def race(url, api_key, bodies):
 
 
 def fresh_application():
-    application = applications.create_application("KTP", "Budi Santoso", "081234560011", "Palangka", actor="t")
+    application = new_application("KTP", "Budi Santoso", "081234560011", "Palangka")
     return application.reference
 
 

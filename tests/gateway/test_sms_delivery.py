@@ -9,7 +9,7 @@ from office import delivery
 from office.models import DeliveryReport
 from office.models import Message
 from office.clock import utcnow
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 PHONE = "+6281234567001"
 

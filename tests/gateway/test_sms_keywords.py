@@ -3,7 +3,6 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from office import applications
 from office import citizens
 from office import lifecycle
 from office import ratelimit
@@ -12,6 +11,8 @@ from office.gsm import analyze
 from office.models import Citizen
 from office.models import Feedback
 from office.models import Message
+from tests.helpers import move
+from tests.helpers import new_application
 
 PHONE = "+6281234567001"
 OTHER = "+6285212345678"
@@ -70,10 +71,8 @@ def test_syarat_without_a_known_service_lists_the_codes_in_one_sms(text, sms, st
 
 @pytest.fixture
 def needs_documents(app, run_jobs):
-    application = applications.create_application("KTP", "Budi Santoso Wijaya", OTHER, "Menteng", actor="test")
-    applications.change_status(application.reference, lifecycle.VERIFYING, actor="test")
-    applications.change_status(application.reference, lifecycle.NEEDS_DOCUMENTS,
-                               "Bawa fotokopi KK yang terbaru", actor="test")
+    application = new_application(name="Budi Santoso Wijaya", phone=OTHER, moves=[
+        lifecycle.VERIFYING, (lifecycle.NEEDS_DOCUMENTS, "Bawa fotokopi KK yang terbaru")])
     run_jobs()  # the applicant's own status notifications, out of the way of the replies under test
     return application
 
@@ -197,13 +196,13 @@ def test_stop_opts_out_with_one_last_sms(text, sms):
 def test_asking_whether_ktp_stock_is_out_gets_help_and_keeps_the_ready_notice(app, text, run_jobs, simulator,
                                                                                monkeypatch):
     monkeypatch.setitem(app.config, "STATUS_COLLAPSE_SECONDS", 0)
-    application = applications.create_application("KTP", "Budi Santoso", PHONE, "Menteng", actor="test")
+    application = new_application(phone=PHONE)
     run_jobs()  # the receipt
     reply = only(text(PHONE, "STOK KTP habis?"))
     assert "STOP" in reply and "SYARAT" in reply  # the keyword list, not a goodbye
     assert not citizens.is_opted_out(PHONE)
     for step in (lifecycle.VERIFYING, lifecycle.PROCESSING, lifecycle.READY):
-        applications.change_status(application.reference, step, actor="test")
+        move(application.reference, step)
     run_jobs()
     last = simulator.messages(PHONE)[-1]["text"]
     assert application.reference in last and "Siap diambil" in last, last

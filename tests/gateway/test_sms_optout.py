@@ -3,10 +3,10 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from office import applications
 from office import outbox
 from office.models import Citizen
 from office.models import Message
+from tests.helpers import new_application
 
 PHONE = "+6281234567001"
 
@@ -30,7 +30,7 @@ def stop_by_at_callback(simulator, client):
 def queue_announcement_and_status_notification():
     outbox.queue_sms(PHONE, "Pengumuman: kantor tutup Senin.", "broadcast", priority="bulk")
     db.session.commit()
-    applications.create_application("KTP", "Siti Aminah", PHONE, "Palangka", actor="test")
+    new_application(name="Siti Aminah", phone=PHONE, kelurahan="Palangka")
 
 
 def outgoing():

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from extensions import db
 from gateway import ussd_catalog
-from office import applications
 from office import catalog
 from office import checklist
 from office import citizens
@@ -17,7 +16,9 @@ from office.models import Feedback
 from office.models import Message
 from office.models import UssdSessionEvent
 from office.references import check_digit
-from tests.conftest import wait_until
+from tests.helpers import wait_until
+from tests.helpers import move
+from tests.helpers import new_application
 
 PHONE = "+6281234567001"
 OTHER = "+6281234567002"
@@ -66,7 +67,7 @@ def pages_until_end(simulator, phone, first):
 
 
 def application(phone=PHONE, name="Budi Santoso"):
-    return applications.create_application("KTP", name, phone, "Menteng", actor="test")
+    return new_application(name=name, phone=phone)
 
 
 def day_of(app_row):
@@ -133,8 +134,8 @@ def test_a_mistyped_reference_is_caught_at_once_and_can_be_retyped(lang, simulat
 
 def test_notes_are_shown_only_to_the_applicants_own_phone(simulator):
     row = application()
-    applications.change_status(row.reference, "VERIFYING", actor="test")
-    applications.change_status(row.reference, "NEEDS_DOCUMENTS", "Fotokopi akta kelahiran belum ada", actor="test")
+    move(row.reference, "VERIFYING")
+    move(row.reference, "NEEDS_DOCUMENTS", "Fotokopi akta kelahiran belum ada")
     own = pages_until_end(simulator, PHONE, walk(simulator, PHONE, "2", row.reference)[-1])
     stranger = pages_until_end(simulator, OTHER, walk(simulator, OTHER, "2", row.reference)[-1])
     assert "Fotokopi akta kelahiran belum ada" in " ".join(" ".join(own).split())

@@ -20,6 +20,7 @@ from tests.strategies import FORM
 from tests.strategies import as_received
 from tests.strategies import form_body
 from tests.strategies import texts as any_text
+from tests.helpers import new_application
 
 PHONE = "+6281234567001"
 OTHER = "+6281234567002"
@@ -125,15 +126,13 @@ def test_feedback_text_full_of_stars_and_emoji_is_kept(client):
 
 
 def test_redis_down_still_gives_valid_screens_and_status_answers(app, make_app):
-    from office import applications
     from tests.redis_server import free_port
 
     dead = make_app({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     dead.extensions["redis"] = type(dead.extensions["redis"]).from_url(
         dead.config["REDIS_URL"], decode_responses=True, socket_connect_timeout=0.2, socket_timeout=0.2)
     with dead.app_context():
-        row = applications.create_application("KK", "Siti Rahmawati", OTHER, "Palangka", actor="test")
-        reference = row.reference
+        reference = new_application("KK", "Siti Rahmawati", OTHER, "Palangka").reference
     client = dead.test_client()
     for text in ("", "1", "1*98"):
         assert_screen(hop(client, text))

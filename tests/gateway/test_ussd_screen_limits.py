@@ -15,11 +15,12 @@ from extensions import db
 from gateway import ussd_catalog
 from gateway import ussd_session
 from gateway.ussd import answer
-from office import applications
 from office import citizens
 from office.gsm import analyze
 from office.models import Service
 from office.references import check_digit
+from tests.helpers import move
+from tests.helpers import new_application
 
 PHONES = {"id": "+6281234567101", "en": "+6281234567102"}
 LEADING_NUMBER = re.compile(r"(\d+)[.)\s]")
@@ -78,14 +79,12 @@ def where(session_id: str, phone: str) -> str:
 def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, long_service, monkeypatch):
     for limit in ("STATUS_LOOKUP_LIMIT", "STATUS_ATTEMPT_LIMIT", "FEEDBACK_LIMIT"):
         monkeypatch.setitem(app.config, limit, 10**6)
-    own = applications.create_application("KTP", "Ahmad Fauzan Al Banjari Syahputra", PHONES["id"], "Menteng",
-                                          actor="test")
-    applications.change_status(own.reference, "VERIFYING", actor="test")
-    applications.change_status(own.reference, "NEEDS_DOCUMENTS", ("Fotokopi dokumen belum lengkap. " * 15).strip(),
-                               actor="test")
-    ready = applications.create_application("LAHIR", "Siti", PHONES["en"], "Palangka", actor="test")
+    own = new_application("KTP", "Ahmad Fauzan Al Banjari Syahputra", PHONES["id"], "Menteng")
+    move(own.reference, "VERIFYING")
+    move(own.reference, "NEEDS_DOCUMENTS", ("Fotokopi dokumen belum lengkap. " * 15).strip())
+    ready = new_application("LAHIR", "Siti", PHONES["en"], "Palangka")
     for status in ("VERIFYING", "PROCESSING", "READY"):
-        applications.change_status(ready.reference, status, actor="test")
+        move(ready.reference, status)
     unknown = "123456789" + check_digit("123456789")
     typo = own.reference[:-1] + str((int(own.reference[-1]) + 1) % 10)
     typed = [own.reference, ready.reference, typo, unknown, "123", "", "Saran saya " * 15]

@@ -75,6 +75,7 @@ def test_cancelling_stops_the_chunks_not_yet_sent(app, settings, simulator, run_
     run_one(queues.BULK)  # fan-out
     run_one(queues.BULK)  # first chunk: two recipients
     broadcasts.cancel(broadcast_id, actor="test")
+    db.session.commit()
     run_jobs()
 
     assert len(simulator.messages()) == 2
@@ -177,7 +178,9 @@ def test_a_chunk_of_a_cancelled_broadcast_cancels_its_queued_rows_instead_of_sen
     add_subscribers(3)
     broadcast_id = create()
     broadcasts.materialize(broadcast_id)
+    db.session.commit()
     broadcasts.cancel(broadcast_id, actor="test")
+    db.session.commit()
     # Rows back in `queued` after the cancel: a retry recorded at the same moment as the cancel did it.
     ids = [m.id for m in fresh_messages(broadcast_id=broadcast_id)]
     db.session.execute(Message.__table__.update().where(Message.id.in_(ids)).values(status=outbox.QUEUED))
@@ -193,6 +196,7 @@ def test_a_single_message_of_a_cancelled_broadcast_is_cancelled_not_sent(app, se
     [phone] = add_subscribers(1)
     broadcast_id = create()
     broadcasts.cancel(broadcast_id, actor="test")
+    db.session.commit()
     message = outbox.queue_sms(phone, TEXT, broadcasts.KIND, priority="bulk", broadcast_id=broadcast_id)
     db.session.commit()
     run_jobs()

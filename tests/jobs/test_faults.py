@@ -10,18 +10,19 @@ from extensions import db
 from jobs import queues
 from jobs.broadcasts import enqueue_chunks
 from jobs.broadcasts import queued_rows
-from office import applications
 from office import broadcasts
 from office import citizens
 from office import outbox
 from office.models import Broadcast
 from office.models import Message
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 from tests.jobs.helpers import add_subscribers
 from tests.jobs.helpers import clock_offset_to
 from tests.jobs.helpers import fresh_messages
 from tests.jobs.helpers import kill_tree
 from tests.jobs.helpers import office_time
+from tests.helpers import move
+from tests.helpers import new_application
 
 FAST = {
     "SWEEP_INTERVAL_SECONDS": "1",
@@ -168,11 +169,12 @@ def test_permanent_failures_are_not_retried_and_a_blacklisted_phone_is_opted_out
 
 def test_a_phone_that_opts_out_between_queueing_and_sending_gets_nothing(app, settings, simulator, worker):
     phones = add_subscribers(3)
-    application = applications.create_application("KTP", "Budi", phones[0], "Menteng", actor="test")
+    application = new_application("KTP", "Budi", phones[0], "Menteng")
     outbox.queue_sms(phones[0], "Balasan", "reply")
     db.session.commit()
     broadcast_id = broadcast_to_everyone()
     assert broadcasts.materialize(broadcast_id) == 3
+    db.session.commit()
     enqueue_chunks(broadcast_id, queued_rows(broadcast_id), tag="c")
     citizens.opt_out(phones[0])  # after every message to it was queued
     db.session.commit()
@@ -189,8 +191,8 @@ def test_a_status_change_at_22_is_sent_at_7_office_time(app, settings, simulator
     night = clock_offset_to(office_time("2026-11-30T22:00:00"))
     settings(QUIET_HOURS="21:00-07:00", LEKAS_CLOCK=night)
     evening = worker(**{**FAST, "QUIET_HOURS": "21:00-07:00", "LEKAS_CLOCK": night})
-    application = applications.create_application("KTP", "Budi", PHONE, "Menteng", actor="test")
-    applications.change_status(application.reference, "VERIFYING", actor="test")
+    application = new_application("KTP", "Budi", PHONE, "Menteng")
+    move(application.reference, "VERIFYING")
 
     seven = office_time("2026-12-01T07:00:00")
     wait_until(lambda: [m.send_after for m in fresh_messages(application_id=application.id)
@@ -217,7 +219,7 @@ def test_a_notification_held_by_quiet_hours_goes_out_by_rqs_scheduler_when_they_
     settings(QUIET_HOURS="21:00-07:00", LEKAS_CLOCK=offset)
     worker(**{**FAST, "QUIET_HOURS": "21:00-07:00", "LEKAS_CLOCK": offset,
               "SEND_QUEUED_GRACE_SECONDS": "600"})  # no sweeper help: only the scheduled job may send it
-    applications.create_application("KTP", "Budi", PHONE, "Menteng", actor="test")
+    new_application("KTP", "Budi", PHONE, "Menteng")
 
     [received] = simulator.wait_for_messages(PHONE, 1, timeout=20)
     wait_until(lambda: settled(), timeout=10, message="the send recorded")
@@ -236,6 +238,7 @@ def test_a_broadcast_cancelled_while_its_request_fails_sends_no_retry(app, setti
     broadcast_id = broadcast_to_everyone()
     wait_until(lambda: counts(broadcast_id)["sending"] == 3, timeout=20, message="the chunk's request in flight")
     broadcasts.cancel(broadcast_id, actor="test")
+    db.session.commit()
     simulator.faults(slow_ms=0)
 
     wait_until(lambda: settled(broadcast_id), timeout=20, message="nothing queued or being sent")

@@ -5,19 +5,20 @@ from sqlalchemy import select
 
 from extensions import db
 from jobs import reminders
-from office import applications
 from office import catalog
 from office import citizens
 from office import clock
 from office.gsm import fits_one_segment
 from office.models import Application
 from office.models import Message
+from tests.helpers import move
+from tests.helpers import new_application
 
 
 def ready_application(days_ago, phone="0812-3456-7890", service="KTP"):
-    application = applications.create_application(service, "Budi Santoso", phone, "Menteng", actor="t")
+    application = new_application(service, "Budi Santoso", phone, "Menteng")
     for step in ("VERIFYING", "PROCESSING", "READY"):
-        applications.change_status(application.reference, step, actor="t")
+        move(application.reference, step)
     application.status_changed_at = clock.utcnow() - timedelta(days=days_ago)
     db.session.commit()
     return application
@@ -44,7 +45,7 @@ def test_not_yet_due_or_collected_applications_get_no_reminder(app, settings):
     settings(READY_REMINDER_DAYS=7)
     recent = ready_application(days_ago=6)
     collected = ready_application(days_ago=30, phone="0812-3456-0002")
-    applications.change_status(collected.reference, "COLLECTED", actor="t")
+    move(collected.reference, "COLLECTED")
 
     assert reminders.remind_ready() == 0
     assert reminders_for(recent) == [] and reminders_for(collected) == []

@@ -7,12 +7,13 @@ from extensions import db
 from jobs import queues
 from jobs import timing
 from jobs.send import send_message
-from office import applications
 from office import citizens
 from office import outbox
 from office.models import Message
 from tests.jobs.helpers import fresh_messages
 from tests.jobs.helpers import office_time
+from tests.helpers import move
+from tests.helpers import new_application
 
 PHONE = "+6281234567890"
 OTHER = "+6281349000002"
@@ -25,7 +26,7 @@ def queue_reply(phone=PHONE, text="Balasan", kind="reply"):
 
 
 def register(phone="0812-3456-7890"):
-    return applications.create_application("KTP", "Budi Santoso", phone, "Menteng", actor="test")
+    return new_application("KTP", "Budi Santoso", phone, "Menteng")
 
 
 def test_a_reply_is_sent_once_and_keeps_the_telcos_message_id(app, settings, simulator, run_jobs):
@@ -145,8 +146,8 @@ def test_the_stop_confirmation_still_reaches_a_phone_that_just_opted_out(app, se
 def test_quick_status_changes_collapse_into_one_sms_about_the_latest(app, settings, simulator, run_jobs):
     settings(STATUS_COLLAPSE_SECONDS=600)
     application = register()
-    applications.change_status(application.reference, "VERIFYING", actor="test")
-    applications.change_status(application.reference, "PROCESSING", actor="test")
+    move(application.reference, "VERIFYING")
+    move(application.reference, "PROCESSING")
     run_jobs()  # every notification now waits for the window to close
     assert simulator.messages(PHONE) == []
 
@@ -165,7 +166,7 @@ def test_a_newer_status_notification_cancels_an_older_one_waiting_for_a_retry(ap
     simulator.faults(http_500_count=1)
     application = register()
     run_jobs()  # the receipt SMS failed once and waits for its retry
-    applications.change_status(application.reference, "VERIFYING", actor="test")
+    move(application.reference, "VERIFYING")
     run_jobs()
 
     receipt, change = fresh_messages(application_id=application.id)

@@ -9,7 +9,6 @@ from jobs import queues
 from jobs import sweeper
 from jobs.send import Claimed
 from jobs.send import record
-from office import applications
 from office import broadcasts
 from office import clock
 from office import outbox
@@ -18,6 +17,7 @@ from office.models import DeliveryReport
 from office.models import Message
 from tests.jobs.helpers import add_subscribers
 from tests.jobs.helpers import fresh_messages
+from tests.helpers import new_application
 
 PHONE = "+6281234567890"
 
@@ -74,6 +74,7 @@ def test_broadcast_rows_lost_with_redis_are_sent_again_in_chunks(app, settings, 
     phones = add_subscribers(7)
     broadcast, _ = broadcasts.create("Pengumuman", None, {"all": True}, actor="t")
     assert broadcasts.materialize(broadcast.id) == 7  # rows written, then Redis lost before any chunk ran
+    db.session.commit()
     lose_redis(app)
 
     assert sweeper.sweep()["requeued"] == 7
@@ -177,7 +178,7 @@ def test_a_scheduled_broadcast_whose_job_was_lost_still_goes_out(app, settings, 
 def test_a_held_notification_is_sent_when_due_even_if_its_job_is_scheduled_later(app, settings, simulator, run_jobs):
     # The clock moved (a drill) past the end of quiet hours: the job RQ holds for real 07:00 is hours away.
     settings(QUIET_HOURS="21:00-07:00", LEKAS_CLOCK="2026-11-30T22:00:00+07:00", SEND_QUEUED_GRACE_SECONDS=60)
-    application = applications.create_application("KTP", "Budi", PHONE, "Menteng", actor="t")
+    application = new_application("KTP", "Budi", PHONE, "Menteng")
     run_jobs()
     assert fresh_messages(application_id=application.id)[0].send_after is not None
 

@@ -1,7 +1,7 @@
 """The worker process `flask --app app worker` starts, as its log shows it."""
 from jobs import queues
 from office.phones import normalize
-from tests.conftest import wait_until
+from tests.helpers import wait_until
 
 PHONE = "+6281277778888"
 

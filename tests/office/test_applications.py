@@ -20,7 +20,9 @@ def register(**overrides):
     fields = {"service_code": "KTP", "applicant_name": "Budi Santoso", "phone": "0812-3456-7890",
               "kelurahan": "Menteng", "actor": "test"}
     fields.update(overrides)
-    return applications.create_application(**fields)
+    application = applications.create_application(**fields)
+    db.session.commit()
+    return application
 
 
 def outbox_for(application):

@@ -6,7 +6,6 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from extensions import db
-from office import applications
 from office import broadcasts
 from office import catalog
 from office import citizens
@@ -19,6 +18,8 @@ from office.models import Broadcast
 from office.models import Message
 from tests.jobs.helpers import add_subscribers
 from tests.jobs.helpers import phone
+from tests.helpers import move
+from tests.helpers import new_application
 
 TEXT = "Pelayanan KTP-el hari Sabtu buka pukul 08.00-12.00."
 
@@ -49,10 +50,10 @@ def test_kelurahan_audience_reaches_only_subscribers_living_there(app):
 
 
 def test_applicants_of_a_service_in_a_status_counted_once_per_phone(app):
-    first = applications.create_application("KTP", "Budi", "0812-3456-7890", "Menteng", actor="t")
-    applications.create_application("KTP", "Budi lagi", "0812-3456-7890", "Menteng", actor="t")
-    applications.create_application("KK", "Siti", "0812-3456-0002", "Menteng", actor="t")
-    stopped = applications.create_application("KTP", "Rina", "0812-3456-0003", "Menteng", actor="t")
+    first = new_application("KTP", "Budi", "0812-3456-7890", "Menteng")
+    new_application("KTP", "Budi lagi", "0812-3456-7890", "Menteng")
+    new_application("KK", "Siti", "0812-3456-0002", "Menteng")
+    stopped = new_application("KTP", "Rina", "0812-3456-0003", "Menteng")
     citizens.opt_out(stopped.phone)
     db.session.commit()
 
@@ -60,7 +61,7 @@ def test_applicants_of_a_service_in_a_status_counted_once_per_phone(app):
     assert (ktp.recipients, ktp.removed_duplicates, ktp.removed_opted_out) == (1, 1, 1)
     assert broadcasts.preview(TEXT, None, {"status": "RECEIVED"}).recipients == 2
     for step in ("VERIFYING", "PROCESSING", "READY"):
-        applications.change_status(first.reference, step, actor="t")
+        move(first.reference, step)
     ready = broadcasts.preview(TEXT, None, {"service": "KTP", "status": "READY"})
     assert ready.recipients == 1
 
@@ -155,7 +156,9 @@ def test_materializing_twice_writes_each_recipient_once(app):
     broadcast, _ = broadcasts.create(TEXT, "Saturday opening 08.00-12.00.", {"all": True}, actor="t")
 
     assert broadcasts.materialize(broadcast.id) == 5
+    db.session.commit()
     assert broadcasts.materialize(broadcast.id) == 0
+    db.session.commit()
 
     rows = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id)).all()
     assert len(rows) == len({row.phone for row in rows}) == 5
@@ -168,22 +171,26 @@ def test_cancelling_cancels_queued_rows_keeps_sent_ones_and_is_idempotent(app):
     add_subscribers(4)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
     broadcasts.materialize(broadcast.id)
+    db.session.commit()
     first = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id)).first()
     first.status = outbox.SENT
     db.session.commit()
 
     cancelled = broadcasts.cancel(broadcast.id, actor="t")
+    db.session.commit()
 
     assert cancelled.status == broadcasts.CANCELLED and cancelled.cancelled_at is not None
     counts = broadcasts.status_counts(broadcast.id)
     assert counts["sent"] == 1 and counts["cancelled"] == 3 and counts["queued"] == 0
     assert broadcasts.cancel(broadcast.id, actor="t").status == broadcasts.CANCELLED
+    db.session.commit()
 
 
 def test_a_finished_broadcast_cannot_be_cancelled_and_an_unknown_one_is_not_found(app):
     add_subscribers(1)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
     broadcasts.materialize(broadcast.id)
+    db.session.commit()
     db.session.execute(Message.__table__.update().values(status=outbox.SENT))
     db.session.commit()
     assert broadcasts.finish_if_done(broadcast.id)
@@ -200,6 +207,7 @@ def test_progress_counts_every_state_and_lists_unknown_outcomes(app):
     add_subscribers(4)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
     broadcasts.materialize(broadcast.id)
+    db.session.commit()
     rows = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id).order_by(Message.id)).all()
     rows[0].status, rows[0].last_error = outbox.UNKNOWN, "outcome unknown"
     rows[1].status, rows[1].last_error = outbox.SENT, broadcasts.NO_REPORT
