@@ -23,6 +23,8 @@ from flask import current_app
 from flask import has_app_context
 
 DEFAULT_TZ = "Asia/Pontianak"
+# A drill moves the clock by hours or days; more than this is a typo.
+MAX_OFFSET_YEARS = 100
 
 
 def _setting(name: str, default: str | None = None) -> str | None:
@@ -45,15 +47,21 @@ def _zone(name: str) -> ZoneInfo:
 def parse_override(value: str, tz_name: str = DEFAULT_TZ) -> tuple[str, float | datetime] | None:
     """Read a LEKAS_CLOCK value: ("offset", seconds), ("frozen", aware UTC datetime) or None when empty.
 
-    :raise ValueError: when the value is neither a number of seconds nor an ISO 8601 instant.
+    :raise ValueError: when the value is neither a number of seconds (within MAX_OFFSET_YEARS) nor an ISO 8601
+        instant.
     """
     text = (value or "").strip()
     if not text:
         return None
     try:
-        return "offset", float(text)
+        offset = float(text)
     except ValueError:
         pass
+    else:
+        # nan, inf or a shift of centuries would only fail later, in the middle of now()'s arithmetic.
+        if not abs(offset) <= MAX_OFFSET_YEARS * 365 * 86400:
+            raise ValueError(f"LEKAS_CLOCK moves the clock by at most {MAX_OFFSET_YEARS} years, got {value!r}")
+        return "offset", offset
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:

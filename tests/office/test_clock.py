@@ -45,6 +45,12 @@ def test_a_bad_value_is_refused_with_the_accepted_forms(app, monkeypatch):
         clock.now()
 
 
+@pytest.mark.parametrize("value", ["nan", "+inf", "-1e12"])
+def test_an_offset_the_clock_could_not_add_is_refused(value):
+    with pytest.raises(ValueError, match="LEKAS_CLOCK"):
+        clock.parse_override(value)
+
+
 def test_a_separate_process_reads_the_same_clock_from_its_environment(tmp_path):
     code = "from office import clock; print(clock.local(clock.utcnow()).strftime('%H:%M'))"
     env = {"PATH": "/usr/bin:/bin", "LEKAS_CLOCK": "2026-11-30T22:00:00+07:00", "OFFICE_TZ": "Asia/Pontianak"}
