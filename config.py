@@ -1,8 +1,21 @@
 """Configuration read from the environment, with safe defaults for a developer's machine.
 
-Every setting here is listed in the README's configuration table.
+Every setting here is listed in the README's configuration table. Each is read once, here, into the
+type the code uses (SETTINGS: one line per setting), so a wrong value stops the app as it starts (web,
+worker and every flask command alike) with a message naming the variable, instead of failing inside a
+job hours later. Code that reads a setting takes `app.config[NAME]` as it is, without converting it.
 """
+import math
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+from office import clock
+from office import quiet_hours
+from office.i18n import LANGUAGES
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 # LEKAS_ENV is read case-insensitively and trimmed; anything else stops the app, so a typo such as
@@ -17,52 +30,191 @@ def _env(name, default=None):
     return default if value is None or value == "" else value
 
 
+@dataclass(frozen=True)
+class Form:
+    """What a setting accepts: `parse` turns its text into the value (ValueError when it cannot), `text`
+    says the accepted form in words for the error message."""
+
+    parse: Callable[[str], Any]
+    text: str
+
+
+TEXT = Form(str, "any text")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default, written as it would be in the environment, and its form.
+
+    An empty value means unset, except where `empty_is_value` (QUIET_HOURS: empty turns quiet hours off).
+    """
+
+    name: str
+    default: str | None
+    form: Form = TEXT
+    empty_is_value: bool = False
+
+    def read(self) -> Any:
+        """This setting's value from the environment (or its default), parsed; None when unset without default.
+
+        :raise ValueError: naming the variable, its value and the accepted form.
+        """
+        if self.empty_is_value:
+            raw = os.environ.get(self.name, self.default)
+        else:
+            raw = _env(self.name, self.default)
+        if raw is None:
+            return None
+        try:
+            return self.form.parse(raw)
+        except ValueError:
+            raise ValueError(f"{self.name}={raw!r} is not valid: {self.form.text}") from None
+
+
+def whole(low: int, high: int | None = None) -> Form:
+    """A whole number of at least `low` (and at most `high`, when given)."""
+    return _bounded(int, "a whole number", low, high)
+
+
+def number(low: float) -> Form:
+    """A finite number, decimals allowed, of at least `low`."""
+    return _bounded(_finite, "a number", low, None)
+
+
+def _bounded(convert: Callable[[str], Any], noun: str, low: float, high: float | None) -> Form:
+    def parse(text: str):
+        value = convert(text)
+        if value < low or (high is not None and value > high):
+            raise ValueError(text)
+        return value
+
+    return Form(parse, f"{noun} from {low} to {high}" if high is not None else f"{noun} of {low} or more")
+
+
+def _finite(text: str) -> float:
+    # float() also reads "nan" and "inf", which no duration or rate can be.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def one_of(*choices: str) -> Form:
+    """One of `choices` in any case and spacing, kept in lower case."""
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(text)
+        return value
+
+    return Form(parse, f"one of {', '.join(choices)} (any case)")
+
+
+def kept(check: Callable[[str], object], text: str) -> Form:
+    """The text itself, once `check` accepts it.
+
+    For the settings whose readers parse the text themselves with that same `check` (cached), as the office
+    clock also does outside an app, straight from the environment: the time zone, quiet hours, the clock.
+    """
+    def parse(value: str) -> str:
+        check(value)
+        return value
+
+    return Form(parse, text)
+
+
+def _time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, OSError) as exc:  # a KeyError, or a folder such as "Asia" in tzdata
+        raise ValueError(name) from exc
+
+
+def _timeout(text: str) -> float | tuple[float, float]:
+    # As requests takes it: one number for both waits, or (connect, read).
+    parts = tuple(_finite(part) for part in text.split(","))
+    if len(parts) > 2 or min(parts) <= 0:
+        raise ValueError(text)
+    return parts if len(parts) == 2 else parts[0]
+
+
+TIME_ZONE = kept(_time_zone, "a time zone name of the IANA database, such as Asia/Pontianak")
+QUIET_WINDOW = kept(quiet_hours.parse, "HH:MM-HH:MM in office time, two different times such as 21:00-07:00, "
+                                       "or empty for no quiet hours")
+CLOCK = kept(clock.parse_override, f"seconds to move the clock by (within {clock.MAX_OFFSET_YEARS} years), "
+                                   "such as +32400, or an ISO 8601 instant such as 2026-11-30T22:00:00+07:00")
+TIMEOUT = Form(_timeout, "seconds above 0: one number, or connect,read such as 3.05,10")
+
+SETTINGS = (
+    Setting("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    Setting("SECRET_KEY", DEV_SECRET_KEY),
+    Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking")),
+    Setting("AT_USERNAME", None),
+    Setting("AT_API_KEY", None),
+    Setting("AT_SENDER_ID", None),
+    Setting("AT_API_URL", None),
+    Setting("SIMULATOR_PORT", "5001", whole(1, 65535)),
+    Setting("CALLBACK_TOKEN", None),
+    Setting("USSD_CODE", "*384*5758#"),
+    Setting("SMS_SHORTCODE", "5758"),
+    Setting("OFFICE_TZ", clock.DEFAULT_TZ, TIME_ZONE),
+    Setting("DEFAULT_LANGUAGE", "id", one_of(*LANGUAGES)),
+    Setting("QUIET_HOURS", "21:00-07:00", QUIET_WINDOW, empty_is_value=True),
+    Setting("SMS_CHUNK_SIZE", "500", whole(1, 1000)),
+    Setting("SMS_RATE_LIMIT", "0", number(0)),
+    Setting("SEND_MAX_ATTEMPTS", "6", whole(1)),
+    Setting("READY_REMINDER_DAYS", "7", whole(1)),
+    Setting("SMS_COST_PER_SEGMENT", "300", whole(0)),
+    Setting("SMS_TIMEOUT", "3.05,10", TIMEOUT),
+    Setting("LEKAS_CLOCK", None, CLOCK),
+    Setting("STATUS_COLLAPSE_SECONDS", "60", number(0)),
+    Setting("SEND_RETRY_BASE_SECONDS", "60", number(0)),
+    Setting("SEND_RETRY_MAX_SECONDS", "1800", number(0)),
+    Setting("SWEEP_INTERVAL_SECONDS", "60", number(1)),
+    Setting("SEND_QUEUED_GRACE_SECONDS", "300", number(0)),
+    Setting("SEND_SENDING_GRACE_SECONDS", "120", number(0)),
+    Setting("DLR_TIMEOUT_HOURS", "48", number(0)),
+    Setting("DLR_UNMATCHED_KEEP_HOURS", "72", number(0)),
+    Setting("WORKER_MAINTENANCE_SECONDS", "60", whole(1)),
+    Setting("STATUS_LOOKUP_LIMIT", "5", whole(1)),
+    Setting("STATUS_LOOKUP_WINDOW", "600", whole(1)),
+    Setting("STATUS_ATTEMPT_LIMIT", "20", whole(1)),
+    Setting("FEEDBACK_LIMIT", "5", whole(1)),
+    Setting("FEEDBACK_WINDOW", "3600", whole(1)),
+)
+
+
+def _read_settings() -> dict:
+    """Every setting of SETTINGS, read from the environment and parsed.
+
+    :raise RuntimeError: naming each setting whose value is not of its accepted form, all in one message.
+    """
+    values, errors = {}, []
+    for setting in SETTINGS:
+        try:
+            values[setting.name] = setting.read()
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    return values
+
+
 def from_env(instance_path):
-    """Return the app's settings as a dict, read from the environment."""
+    """Return the app's settings as a dict, read from the environment.
+
+    :raise RuntimeError: when a setting's value is not of its accepted form, or LEKAS_ENV is unknown.
+    """
     sqlite_path = os.path.join(instance_path, "lekas.sqlite3")
+    settings = _read_settings()
     return {
         "SQLALCHEMY_DATABASE_URI": _database_url(_env("DATABASE_URL", f"sqlite:///{sqlite_path}")),
-        "REDIS_URL": _env("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
         "LEKAS_ENV": environment(os.environ.get("LEKAS_ENV")),
-        "SMS_PROVIDER": _env("SMS_PROVIDER", "simulator"),
-        "AT_USERNAME": _env("AT_USERNAME"),
-        "AT_API_KEY": _env("AT_API_KEY"),
-        "AT_SENDER_ID": _env("AT_SENDER_ID"),
-        "AT_API_URL": _env("AT_API_URL"),
-        "SIMULATOR_PORT": int(_env("SIMULATOR_PORT", "5001")),
-        "CALLBACK_TOKEN": _env("CALLBACK_TOKEN"),
-        "USSD_CODE": _env("USSD_CODE", "*384*5758#"),
-        "SMS_SHORTCODE": _env("SMS_SHORTCODE", "5758"),
-        "OFFICE_TZ": _env("OFFICE_TZ", "Asia/Pontianak"),
-        "DEFAULT_LANGUAGE": _env("DEFAULT_LANGUAGE", "id"),
-        # An empty QUIET_HOURS turns quiet hours off, so it is read without a fallback for "".
-        "QUIET_HOURS": os.environ.get("QUIET_HOURS", "21:00-07:00"),
-        "SMS_CHUNK_SIZE": int(_env("SMS_CHUNK_SIZE", "500")),
-        "SMS_RATE_LIMIT": float(_env("SMS_RATE_LIMIT", "0")),
-        "SEND_MAX_ATTEMPTS": int(_env("SEND_MAX_ATTEMPTS", "6")),
-        "READY_REMINDER_DAYS": int(_env("READY_REMINDER_DAYS", "7")),
-        "SMS_COST_PER_SEGMENT": int(_env("SMS_COST_PER_SEGMENT", "300")),
-        "SMS_TIMEOUT": _env("SMS_TIMEOUT"),
-        "LEKAS_CLOCK": _env("LEKAS_CLOCK"),
-        "STATUS_COLLAPSE_SECONDS": float(_env("STATUS_COLLAPSE_SECONDS", "60")),
-        "SEND_RETRY_BASE_SECONDS": float(_env("SEND_RETRY_BASE_SECONDS", "60")),
-        "SEND_RETRY_MAX_SECONDS": float(_env("SEND_RETRY_MAX_SECONDS", "1800")),
-        "SWEEP_INTERVAL_SECONDS": float(_env("SWEEP_INTERVAL_SECONDS", "60")),
-        "SEND_QUEUED_GRACE_SECONDS": float(_env("SEND_QUEUED_GRACE_SECONDS", "300")),
-        "SEND_SENDING_GRACE_SECONDS": float(_env("SEND_SENDING_GRACE_SECONDS", "120")),
-        "DLR_TIMEOUT_HOURS": float(_env("DLR_TIMEOUT_HOURS", "48")),
-        "DLR_UNMATCHED_KEEP_HOURS": float(_env("DLR_UNMATCHED_KEEP_HOURS", "72")),
-        "WORKER_MAINTENANCE_SECONDS": int(_env("WORKER_MAINTENANCE_SECONDS", "60")),
-        "STATUS_LOOKUP_LIMIT": int(_env("STATUS_LOOKUP_LIMIT", "5")),
-        "STATUS_LOOKUP_WINDOW": int(_env("STATUS_LOOKUP_WINDOW", "600")),
-        "STATUS_ATTEMPT_LIMIT": int(_env("STATUS_ATTEMPT_LIMIT", "20")),
-        "FEEDBACK_LIMIT": int(_env("FEEDBACK_LIMIT", "5")),
-        "FEEDBACK_WINDOW": int(_env("FEEDBACK_WINDOW", "3600")),
+        **settings,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Room for a pasted broadcast list of MAX_PHONES numbers; nothing else comes near it.
         "MAX_CONTENT_LENGTH": 512 * 1024,
-        "BABEL_DEFAULT_LOCALE": _env("DEFAULT_LANGUAGE", "id"),
+        "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LANGUAGE"],
         "BABEL_TRANSLATION_DIRECTORIES": os.path.join(os.path.dirname(__file__), "translations"),
     }
 

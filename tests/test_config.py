@@ -1,8 +1,17 @@
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 
+import config
 from config import DEV_SECRET_KEY
 from config import MIN_CALLBACK_TOKEN
 from config import MIN_SECRET_KEY
+from tests.conftest import ROOT
+
+FORMS = {setting.name: setting.form.text for setting in config.SETTINGS}
 
 
 @pytest.fixture
@@ -26,6 +35,7 @@ def test_a_proper_production_environment_starts(make_app, production):
     ("CALLBACK_TOKEN", ""),
     ("CALLBACK_TOKEN", "t" * (MIN_CALLBACK_TOKEN - 1)),
     ("SMS_PROVIDER", "simulator"),
+    ("SMS_PROVIDER", " Simulator "),
     ("LEKAS_CLOCK", "+3600"),
 ])
 def test_production_refuses_unsafe_settings(make_app, production, name, value):
@@ -76,3 +86,130 @@ def test_empty_quiet_hours_turns_them_off(make_app, monkeypatch):
 def test_postgres_urls_use_the_psycopg_driver(make_app, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/lekas")
     assert make_app().config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/lekas"
+
+
+# Every setting that can be wrong, with values it must refuse (a test below keeps this list complete).
+BAD_VALUES = [
+    ("SMS_PROVIDER", "carrier-pigeon"),
+    ("SIMULATOR_PORT", "http"), ("SIMULATOR_PORT", "0"), ("SIMULATOR_PORT", "65536"),
+    ("OFFICE_TZ", "Mars/Olympus"), ("OFFICE_TZ", "Asia"), ("OFFICE_TZ", "WIB"), ("OFFICE_TZ", "../../etc/passwd"),
+    ("DEFAULT_LANGUAGE", "fr"),
+    ("QUIET_HOURS", "21-07"), ("QUIET_HOURS", "9:00-9:00"), ("QUIET_HOURS", "25:00-07:00"),
+    ("SMS_CHUNK_SIZE", "five"), ("SMS_CHUNK_SIZE", "0"), ("SMS_CHUNK_SIZE", "1001"), ("SMS_CHUNK_SIZE", "2.5"),
+    ("SMS_RATE_LIMIT", "-1"), ("SMS_RATE_LIMIT", "fast"), ("SMS_RATE_LIMIT", "nan"), ("SMS_RATE_LIMIT", "inf"),
+    ("SEND_MAX_ATTEMPTS", "0"), ("SEND_MAX_ATTEMPTS", "six"),
+    ("READY_REMINDER_DAYS", "0"), ("READY_REMINDER_DAYS", "1.5"),
+    ("SMS_COST_PER_SEGMENT", "-1"), ("SMS_COST_PER_SEGMENT", "Rp300"),
+    ("SMS_TIMEOUT", "1,2,3"), ("SMS_TIMEOUT", "-1"), ("SMS_TIMEOUT", "0"), ("SMS_TIMEOUT", "3,"),
+    ("SMS_TIMEOUT", "soon"), ("SMS_TIMEOUT", "inf"),
+    ("LEKAS_CLOCK", "tomorrow"), ("LEKAS_CLOCK", "+inf"), ("LEKAS_CLOCK", "nan"), ("LEKAS_CLOCK", "1e12"),
+    ("STATUS_COLLAPSE_SECONDS", "-1"),
+    ("SEND_RETRY_BASE_SECONDS", "-0.5"),
+    ("SEND_RETRY_MAX_SECONDS", "30m"),
+    ("SWEEP_INTERVAL_SECONDS", "0.5"), ("SWEEP_INTERVAL_SECONDS", "0"),
+    ("SEND_QUEUED_GRACE_SECONDS", "-1"),
+    ("SEND_SENDING_GRACE_SECONDS", "two minutes"),
+    ("DLR_TIMEOUT_HOURS", "-48"),
+    ("DLR_UNMATCHED_KEEP_HOURS", "3d"),
+    ("WORKER_MAINTENANCE_SECONDS", "0"), ("WORKER_MAINTENANCE_SECONDS", "0.5"),
+    ("STATUS_LOOKUP_LIMIT", "0"),
+    ("STATUS_LOOKUP_WINDOW", "0"), ("STATUS_LOOKUP_WINDOW", "10m"),
+    ("STATUS_ATTEMPT_LIMIT", "-1"),
+    ("FEEDBACK_LIMIT", "0"),
+    ("FEEDBACK_WINDOW", "0.5"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_VALUES)
+def test_a_bad_value_stops_the_app_naming_the_variable_the_value_and_the_accepted_form(make_app, monkeypatch,
+                                                                                        name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError) as refused:
+        make_app()
+    assert str(refused.value) == f"{name}={value!r} is not valid: {FORMS[name]}"
+
+
+def test_every_setting_that_can_be_wrong_has_bad_values_above():
+    can_be_wrong = {setting.name for setting in config.SETTINGS if setting.form is not config.TEXT}
+    assert can_be_wrong == {name for name, _value in BAD_VALUES}
+
+
+def test_the_accepted_form_is_said_in_words(make_app, monkeypatch):
+    monkeypatch.setenv("SMS_CHUNK_SIZE", "five")
+    with pytest.raises(RuntimeError, match=re.escape("SMS_CHUNK_SIZE='five' is not valid: "
+                                                     "a whole number from 1 to 1000")):
+        make_app()
+
+
+def test_every_bad_setting_is_named_in_the_one_message(make_app, monkeypatch):
+    monkeypatch.setenv("SMS_CHUNK_SIZE", "five")
+    monkeypatch.setenv("OFFICE_TZ", "WIB")
+    with pytest.raises(RuntimeError, match="^OFFICE_TZ='WIB' is not valid: .*; SMS_CHUNK_SIZE='five' is not valid"):
+        make_app()
+
+
+@pytest.mark.parametrize(("name", "value", "parsed"), [
+    ("SMS_PROVIDER", " AfricasTalking ", "africastalking"),
+    ("SIMULATOR_PORT", "6001", 6001),
+    ("OFFICE_TZ", "Asia/Jakarta", "Asia/Jakarta"),
+    ("OFFICE_TZ", "UTC", "UTC"),
+    ("DEFAULT_LANGUAGE", "EN", "en"),
+    # The quiet window and the clock stay text, checked here and parsed (cached) where they are read.
+    ("QUIET_HOURS", " 22:30 - 06:00 ", " 22:30 - 06:00 "),
+    ("LEKAS_CLOCK", "+32400", "+32400"),
+    ("LEKAS_CLOCK", "2026-11-30T22:00:00", "2026-11-30T22:00:00"),
+    ("SMS_CHUNK_SIZE", "1", 1),
+    ("SMS_CHUNK_SIZE", "1000", 1000),
+    ("SMS_RATE_LIMIT", "2.5", 2.5),
+    ("SMS_RATE_LIMIT", "0", 0.0),
+    ("SEND_MAX_ATTEMPTS", "8", 8),
+    ("SMS_COST_PER_SEGMENT", "0", 0),
+    ("SMS_TIMEOUT", "5", 5.0),
+    ("SMS_TIMEOUT", "1, 0.3", (1.0, 0.3)),
+    ("SEND_RETRY_BASE_SECONDS", "0.3", 0.3),
+    ("SWEEP_INTERVAL_SECONDS", "1", 1.0),
+    ("DLR_TIMEOUT_HOURS", "0.5", 0.5),
+    ("WORKER_MAINTENANCE_SECONDS", "5", 5),
+    ("FEEDBACK_WINDOW", "60", 60),
+    ("AT_SENDER_ID", "JEKANRAYA", "JEKANRAYA"),
+])
+def test_a_good_value_is_parsed_into_the_type_the_code_uses(make_app, monkeypatch, name, value, parsed):
+    monkeypatch.setenv(name, value)
+    # repr tells 5 from 5.0, so the type is checked along with the value.
+    assert repr(make_app().config[name]) == repr(parsed)
+
+
+DEFAULTS = {
+    "REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": DEV_SECRET_KEY, "SMS_PROVIDER": "simulator",
+    "AT_USERNAME": None, "AT_API_KEY": None, "AT_SENDER_ID": None, "AT_API_URL": None, "SIMULATOR_PORT": 5001,
+    "CALLBACK_TOKEN": None, "USSD_CODE": "*384*5758#", "SMS_SHORTCODE": "5758", "OFFICE_TZ": "Asia/Pontianak",
+    "DEFAULT_LANGUAGE": "id", "QUIET_HOURS": "21:00-07:00", "SMS_CHUNK_SIZE": 500, "SMS_RATE_LIMIT": 0.0,
+    "SEND_MAX_ATTEMPTS": 6, "READY_REMINDER_DAYS": 7, "SMS_COST_PER_SEGMENT": 300, "SMS_TIMEOUT": (3.05, 10.0),
+    "LEKAS_CLOCK": None, "STATUS_COLLAPSE_SECONDS": 60.0, "SEND_RETRY_BASE_SECONDS": 60.0,
+    "SEND_RETRY_MAX_SECONDS": 1800.0, "SWEEP_INTERVAL_SECONDS": 60.0, "SEND_QUEUED_GRACE_SECONDS": 300.0,
+    "SEND_SENDING_GRACE_SECONDS": 120.0, "DLR_TIMEOUT_HOURS": 48.0, "DLR_UNMATCHED_KEEP_HOURS": 72.0,
+    "WORKER_MAINTENANCE_SECONDS": 60, "STATUS_LOOKUP_LIMIT": 5, "STATUS_LOOKUP_WINDOW": 600,
+    "STATUS_ATTEMPT_LIMIT": 20, "FEEDBACK_LIMIT": 5, "FEEDBACK_WINDOW": 3600,
+}
+
+
+@pytest.mark.parametrize("blank", [None, ""])
+def test_an_unset_or_empty_setting_takes_its_typed_default(make_app, monkeypatch, blank):
+    # Empty means unset for every setting but QUIET_HOURS, where it turns quiet hours off (tested above).
+    names = [setting.name for setting in config.SETTINGS if blank is None or not setting.empty_is_value]
+    for name in names:
+        if blank is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, blank)
+    settings = make_app().config
+    assert {name: repr(settings[name]) for name in names} == {name: repr(DEFAULTS[name]) for name in names}
+
+
+@pytest.mark.parametrize(("name", "value"), [("SMS_CHUNK_SIZE", "five"), ("QUIET_HOURS", "21-07")])
+def test_a_bad_value_stops_a_real_worker_with_the_message_on_stderr(lekas_env, name, value):
+    env = {**os.environ, **lekas_env, name: value}
+    worker = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert worker.returncode != 0
+    assert f"{name}={value!r} is not valid: {FORMS[name]}" in worker.stderr
