@@ -6,7 +6,6 @@ or "retry" (try again later). Anything unexpected is "retry", so a message is ne
 because AT, the network or an operator's key misbehaved.
 """
 import json
-import os
 from dataclasses import dataclass
 from typing import Mapping, Protocol
 
@@ -188,42 +187,21 @@ def _snippet(value) -> str:
     return " ".join(text.split())[:80] or "empty body"
 
 
-def parse_timeout(value):
-    """SMS_TIMEOUT as requests wants it: a number, a (connect, read) pair, or "3.05,10" text."""
-    if value is None or value == "":
-        return DEFAULT_TIMEOUT
-    if isinstance(value, str):
-        parts = [float(part) for part in value.split(",")]
-        if len(parts) not in (1, 2):
-            raise ValueError(f"SMS_TIMEOUT must be one or two numbers, got {value!r}")
-        value = parts[0] if len(parts) == 1 else tuple(parts)
-    if isinstance(value, (list, tuple)):
-        if len(value) != 2:
-            raise ValueError(f"SMS_TIMEOUT must be one or two numbers, got {value!r}")
-        value = (float(value[0]), float(value[1]))
-        if min(value) <= 0:
-            raise ValueError("SMS_TIMEOUT must be positive")
-        return value
-    value = float(value)
-    if value <= 0:
-        raise ValueError("SMS_TIMEOUT must be positive")
-    return value
-
-
 def provider_from_config(config: Mapping) -> SmsProvider:
     """The SMS provider `config` asks for (SMS_PROVIDER "simulator" or "africastalking").
 
+    `config` holds the settings as config.py parses them; one left out takes the provider's default.
     "simulator" is the AT provider aimed at http://127.0.0.1:$SIMULATOR_PORT unless AT_API_URL
     says otherwise, with placeholder credentials when none are set.
 
     :raise ValueError: for an unknown provider or missing AT credentials.
     """
-    kind = (config.get("SMS_PROVIDER") or "simulator").strip().lower()
-    username = config.get("AT_USERNAME") or None
-    api_key = config.get("AT_API_KEY") or None
-    api_url = config.get("AT_API_URL") or None
+    kind = config.get("SMS_PROVIDER", "simulator")
+    username = config.get("AT_USERNAME")
+    api_key = config.get("AT_API_KEY")
+    api_url = config.get("AT_API_URL")
     if kind == "simulator":
-        port = config.get("SIMULATOR_PORT") or os.environ.get("SIMULATOR_PORT") or DEFAULT_SIMULATOR_PORT
+        port = config.get("SIMULATOR_PORT", DEFAULT_SIMULATOR_PORT)
         api_url = api_url or f"http://127.0.0.1:{port}"
         username = username or "sandbox"
         api_key = api_key or "simulator-key"
@@ -235,9 +213,9 @@ def provider_from_config(config: Mapping) -> SmsProvider:
     return AfricasTalkingProvider(
         username,
         api_key,
-        sender_id=config.get("AT_SENDER_ID") or None,
+        sender_id=config.get("AT_SENDER_ID"),
         api_url=api_url,
-        shortcode=config.get("SMS_SHORTCODE") or None,
-        chunk_size=int(config.get("SMS_CHUNK_SIZE") or DEFAULT_CHUNK_SIZE),
-        timeout=parse_timeout(config.get("SMS_TIMEOUT")),
+        shortcode=config.get("SMS_SHORTCODE"),
+        chunk_size=config.get("SMS_CHUNK_SIZE", DEFAULT_CHUNK_SIZE),
+        timeout=config.get("SMS_TIMEOUT", DEFAULT_TIMEOUT),
     )

@@ -85,7 +85,7 @@ def enqueue_chunks(broadcast_id: int, rows, *, tag: str, at: datetime | None = N
 
     Returns how many jobs were enqueued.
     """
-    size = max(int(current_app.config["SMS_CHUNK_SIZE"]), 1)
+    size = current_app.config["SMS_CHUNK_SIZE"]
     by_text = defaultdict(list)
     for row in rows:
         by_text[(row.text, row.segments)].append(row.id)
@@ -137,7 +137,7 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
         outcome["cancelled"] = cancel_queued([row.id for row in ready if row.phone in stopped], OPTED_OUT)
         db.session.commit()
         ready = [row for row in ready if row.phone not in stopped]
-    chunk_size = max(int(current_app.config["SMS_CHUNK_SIZE"]), 1)
+    chunk_size = current_app.config["SMS_CHUNK_SIZE"]
     for text, group in groupby(sorted(ready, key=lambda row: (row.text, row.id)), key=lambda row: row.text):
         group = list(group)
         size = throttle.batch_size(group[0].segments, chunk_size)

@@ -40,7 +40,7 @@ def remind_ready() -> int:
     reminded_at is set in the same transaction as the reminder is queued, by a conditional update, so
     overlapping runs never remind anyone twice, nor remind of documents collected since they were read.
     """
-    cutoff = clock.utcnow() - timedelta(days=float(current_app.config["READY_REMINDER_DAYS"]))
+    cutoff = clock.utcnow() - timedelta(days=current_app.config["READY_REMINDER_DAYS"])
     queued = 0
     while True:
         due = db.session.scalars(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def interval() -> float:
-    return max(float(current_app.config["SWEEP_INTERVAL_SECONDS"]), 1.0)
+    return current_app.config["SWEEP_INTERVAL_SECONDS"]
 
 
 def housekeeping() -> dict:

@@ -134,7 +134,7 @@ def record(claimed: list[Claimed], results: list[SendResult]) -> tuple[list[int]
     whose broadcast was cancelled during the call is cancelled instead.
     """
     now = clock.utcnow()
-    max_attempts = int(current_app.config["SEND_MAX_ATTEMPTS"])
+    max_attempts = current_app.config["SEND_MAX_ATTEMPTS"]
     sent, failed, retry, blacklisted = [], [], [], []
     for row, result in zip(claimed, results, strict=True):
         if result.outcome == ACCEPTED:

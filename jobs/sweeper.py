@@ -44,19 +44,18 @@ _BATCH = 5000  # ids per IN (...) list, well under SQLite's limit on bound param
 
 
 def _seconds(name: str) -> timedelta:
-    return timedelta(seconds=float(current_app.config[name]))
+    return timedelta(seconds=current_app.config[name])
 
 
 def sweep() -> dict:
     """One pass of every check above; returns what each changed."""
     now = clock.utcnow()
     report = settle_stale_sending(now)
-    covered_messages, covered_broadcasts = covered_work(float(current_app.config["SEND_QUEUED_GRACE_SECONDS"]))
+    covered_messages, covered_broadcasts = covered_work(current_app.config["SEND_QUEUED_GRACE_SECONDS"])
     report["requeued"] = requeue_stale_queued(now, covered_messages)
     report["broadcasts_started"] = start_lost_broadcasts(now, covered_broadcasts)
     report["no_delivery_report"] = mark_missing_reports(now)
-    report["reports_purged"] = delivery.purge_unmatched(timedelta(hours=float(
-        current_app.config["DLR_UNMATCHED_KEEP_HOURS"])))
+    report["reports_purged"] = delivery.purge_unmatched(timedelta(hours=current_app.config["DLR_UNMATCHED_KEEP_HOURS"]))
     db.session.commit()
     sending = list(db.session.scalars(select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
     report["broadcasts_finished"] = 0
@@ -144,7 +143,7 @@ def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:
 
 def mark_missing_reports(now: datetime) -> int:
     """Flag `sent` rows whose delivery report never came within DLR_TIMEOUT_HOURS."""
-    cutoff = now - timedelta(hours=float(current_app.config["DLR_TIMEOUT_HOURS"]))
+    cutoff = now - timedelta(hours=current_app.config["DLR_TIMEOUT_HOURS"])
     changed = db.session.execute(
         update(Message).where(Message.status == outbox.SENT, Message.sent_at < cutoff, Message.last_error.is_(None))
         .values(last_error=broadcasts.NO_REPORT).execution_options(synchronize_session=False)).rowcount

@@ -29,7 +29,7 @@ return string.format('%.6f', free - now)
 
 def rate() -> float:
     """Messages (segments) per second allowed, 0 when unlimited."""
-    return max(float(current_app.config.get("SMS_RATE_LIMIT") or 0), 0.0)
+    return current_app.config["SMS_RATE_LIMIT"]
 
 
 def batch_size(segments: int, limit: int) -> int:

@@ -19,8 +19,8 @@ def backoff(attempt: int) -> timedelta:
     Half the delay is fixed and half random ("equal jitter"), so messages that failed together during an
     outage do not all come back in the same second, yet none retries almost at once.
     """
-    base = float(current_app.config["SEND_RETRY_BASE_SECONDS"])
-    cap = float(current_app.config["SEND_RETRY_MAX_SECONDS"])
+    base = current_app.config["SEND_RETRY_BASE_SECONDS"]
+    cap = current_app.config["SEND_RETRY_MAX_SECONDS"]
     delay = min(cap, base * 2 ** max(attempt - 1, 0))
     return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
 
@@ -34,7 +34,7 @@ def due_time(kind: str, send_after: datetime | None, now: datetime, *, urgent: b
     """
     due = max(now, send_after or now)
     if kind == STATUS and send_after is None:
-        due = now + timedelta(seconds=float(current_app.config["STATUS_COLLAPSE_SECONDS"]))
+        due = now + timedelta(seconds=current_app.config["STATUS_COLLAPSE_SECONDS"])
     if quiet_hours.is_held(kind, urgent):
         end = quiet_hours.window_end(due, current_app.config.get("QUIET_HOURS"))
         if end is not None:

@@ -40,14 +40,13 @@ class LekasWorker(Worker):
         super().handle_warm_shutdown_request()
 
 
-def maintenance_options(seconds: float) -> dict:
+def maintenance_options(seconds: int) -> dict:
     """Worker settings so maintenance really runs every `seconds`.
 
     An idle RQ worker blocks on the queues for worker_ttl - 15 seconds before it looks at maintenance
     again, so worker_ttl follows the interval.
     """
-    every = max(int(seconds), 1)
-    return {"maintenance_interval": every, "worker_ttl": every + 15}
+    return {"maintenance_interval": seconds, "worker_ttl": seconds + 15}
 
 
 def run(make_worker, *, burst: bool, with_scheduler: bool) -> None:

@@ -119,7 +119,7 @@ def _preview(text: str, text_en: str | None, reach: Reach) -> Preview:
     segments = {lang: analyze(body).segments for lang, body in texts.items()}
     if not text_en:
         segments["en"] = None
-    per_segment = int(current_app.config["SMS_COST_PER_SEGMENT"])
+    per_segment = current_app.config["SMS_COST_PER_SEGMENT"]
     cost = sum(count * (segments[lang] or 0) * per_segment for lang, count in by_language.items())
     return Preview(len(reach.recipients), by_language, segments, cost, reach.opted_out, reach.duplicates,
                    reach.invalid)
