@@ -83,4 +83,5 @@ def _init_redis(app: Flask) -> None:
 
 
 def _page_locale() -> str:
-    return request.args.get("lang") or request.cookies.get("lang") or "id"
+    # Checked here because Flask-Babel parses what this returns: "?lang=zz!" would otherwise be a 500.
+    return i18n.language(request.args.get("lang") or request.cookies.get("lang"))

@@ -1,4 +1,4 @@
-"""`flask --app app translate extract|update|compile`: the gettext catalogs in translations/.
+"""The gettext catalogs on the web side: Jinja helpers, and `flask --app app translate extract|update|compile`.
 
 Code and templates share one catalog per language (translations/<lang>/LC_MESSAGES/messages.po), compiled
 to the .mo files that both `office.i18n.t()` and Flask-Babel's `_()` read. The .mo files are committed, so a
@@ -12,6 +12,8 @@ import click
 
 from office.i18n import DOMAIN
 from office.i18n import TRANSLATIONS_DIR
+from office.i18n import page_language
+from office.i18n import pick
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE = os.path.join(TRANSLATIONS_DIR, f"{DOMAIN}.pot")
@@ -64,5 +66,6 @@ def compile_command():
 
 
 def init_app(app) -> None:
-    """Register the `translate` commands."""
+    """Register the `translate` commands and the helpers templates use for the page's language."""
     app.cli.add_command(translate)
+    app.jinja_env.globals.update(page_language=page_language, pick=pick)

@@ -3,12 +3,13 @@
 Message ids are English. Every channel and every template shares one gettext domain per language
 (translations/<lang>/LC_MESSAGES/messages.po), compiled to the .mo file read here and by Flask-Babel.
 SMS, USSD and jobs pick the language per phone, not per browser, so they call `t(lang, msgid, **values)`;
-web pages call Flask-Babel's `_()` in the page's language.
+web pages call `_()` in the page's language (`page_language()`).
 """
 import os
 from functools import cache
 
 from babel.support import Translations
+from flask_babel import get_locale
 
 LANGUAGES = ("id", "en")
 DOMAIN = "messages"
@@ -42,3 +43,9 @@ def t(lang: str | None, msgid: str, **values) -> str:
 def pick(bilingual: dict, lang: str | None) -> str:
     """One side of a {"id": ..., "en": ...} data field (catalog data, not code strings)."""
     return bilingual.get(language(lang)) or bilingual["id"]
+
+
+def page_language() -> str:
+    """The language of the web page being rendered (Flask-Babel's locale); Bahasa Indonesia outside a request."""
+    locale = get_locale()
+    return language(locale and str(locale))

@@ -53,6 +53,8 @@ def test_extraction_finds_every_kind_of_marked_string(code_msgids):
     assert "Note:" in code_msgids  # t(lang, msgid)
     assert "Received" in code_msgids  # N_(msgid), translated later
     assert "Sorry, this number cannot use the service." in code_msgids  # t() with a computed language
+    assert "For staff and developers" in code_msgids  # _() in a template
+    assert "Office hours: %(hours)s" in code_msgids  # _() with a value
 
 
 def test_every_string_in_the_code_and_templates_has_an_indonesian_translation(code_msgids):
