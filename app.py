@@ -13,6 +13,7 @@ from extensions import babel
 from extensions import csrf
 from extensions import db
 from extensions import migrate
+from office import i18n
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,7 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
-    babel.init_app(app, locale_selector=_page_locale)
+    # Pages read the same catalogs as the SMS and USSD channels.
+    babel.init_app(app, locale_selector=_page_locale, default_domain=i18n.DOMAIN,
+                   default_translation_directories=i18n.TRANSLATIONS_DIR)
     csrf.init_app(app)
     _init_redis(app)
 
@@ -56,8 +59,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(api.bp)
 
     import commands
+    import translate
 
     commands.init_app(app)
+    translate.init_app(app)
     app.register_error_handler(DataError, _invalid_data)
     return app
 
@@ -78,4 +83,5 @@ def _init_redis(app: Flask) -> None:
 
 
 def _page_locale() -> str:
-    return request.args.get("lang") or request.cookies.get("lang") or "id"
+    # Checked here because Flask-Babel parses what this returns: "?lang=zz!" would otherwise be a 500.
+    return i18n.language(request.args.get("lang") or request.cookies.get("lang"))
