@@ -9,6 +9,7 @@ from redis import Redis
 from sqlalchemy.exc import DataError
 
 import config
+import redis_guard
 from extensions import babel
 from extensions import csrf
 from extensions import db
@@ -76,10 +77,10 @@ def _invalid_data(exc: DataError):
 
 
 def _init_redis(app: Flask) -> None:
-    url = app.config["REDIS_URL"]
-    # Webhooks must answer quickly even when Redis is slow or gone, so the app's clients time out fast.
-    app.extensions["redis"] = Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
-    app.extensions["rq_redis"] = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    # Jobs and workers may wait for Redis: their client has long timeouts. Requests may not: theirs come
+    # from redis_guard, with the request's budget as timeout.
+    app.extensions["rq_redis"] = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
+    redis_guard.init_app(app)
 
 
 def _page_locale() -> str:

@@ -147,6 +147,9 @@ TIMEOUT = Form(_timeout, "seconds above 0: one number, or connect,read such as 3
 
 SETTINGS = (
     Setting("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    # Also the request-path clients' socket timeout, which must leave Redis some time to answer.
+    Setting("REDIS_REQUEST_BUDGET_SECONDS", "0.15", number(0.01)),
+    Setting("REDIS_BREAKER_SECONDS", "5", number(0)),
     Setting("SECRET_KEY", DEV_SECRET_KEY),
     Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking")),
     Setting("AT_USERNAME", None),

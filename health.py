@@ -1,11 +1,11 @@
 """GET /healthz: can the app reach its database and Redis?"""
 from flask import Blueprint
-from flask import current_app
 from flask import jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+import redis_guard
 from extensions import db
 
 bp = Blueprint("health", __name__)
@@ -22,7 +22,8 @@ def healthz():
         db.session.rollback()
         checks["database"] = "unavailable"
     try:
-        current_app.extensions["redis"].ping()
+        with redis_guard.guarded() as redis:
+            redis.ping()
         checks["redis"] = "ok"
     except RedisError:
         checks["redis"] = "unavailable"

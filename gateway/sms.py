@@ -12,13 +12,13 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
 from flask import request
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import IntegrityError
 
+import redis_guard
 from extensions import db
 from gateway import bp
 from gateway import plain
@@ -118,14 +118,16 @@ def _fingerprint(phone: str, text: str) -> str:
 def _claim(fingerprint: str) -> bool:
     """True unless the same text from the same phone is being handled or was stored in the last minutes."""
     try:
-        return bool(current_app.extensions["redis"].set(fingerprint, 1, nx=True, ex=FINGERPRINT_TTL))
+        with redis_guard.guarded() as redis:
+            return bool(redis.set(fingerprint, 1, nx=True, ex=FINGERPRINT_TTL))
     except RedisError:
         return True  # answering twice is better than never
 
 
 def _release(fingerprint: str) -> None:
     try:
-        current_app.extensions["redis"].delete(fingerprint)
+        with redis_guard.guarded() as redis:
+            redis.delete(fingerprint)
     except RedisError:
         log.warning("could not release an incoming SMS fingerprint; a redelivery within %d s is dropped",
                     FINGERPRINT_TTL, exc_info=True)

@@ -8,9 +8,9 @@ import json
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
 from redis.exceptions import RedisError
 
+import redis_guard
 from gateway.ussd_menu import State
 
 TTL_SECONDS = 200
@@ -34,7 +34,8 @@ def _key(session_id: str) -> str:
 def load(session_id: str, phone: str) -> Saved | None:
     """The saved hop of `session_id`, or None when there is none, it belongs to another phone, or Redis fails."""
     try:
-        raw = current_app.extensions["redis"].get(_key(session_id))
+        with redis_guard.guarded() as redis:
+            raw = redis.get(_key(session_id))
     except RedisError:
         log.warning("USSD session cache unreachable; replaying inputs", exc_info=True)
         return None
@@ -53,6 +54,7 @@ def save(session_id: str, phone: str, text: str, state: State, reply: str) -> No
     """Remember this hop for the next one; a Redis failure is logged and otherwise ignored."""
     data = json.dumps({"phone": phone, "text": text, "state": state.to_json(), "reply": reply})
     try:
-        current_app.extensions["redis"].set(_key(session_id), data, ex=TTL_SECONDS)
+        with redis_guard.guarded() as redis:
+            redis.set(_key(session_id), data, ex=TTL_SECONDS)
     except RedisError:
         log.warning("USSD session cache unreachable; state not saved", exc_info=True)

@@ -13,6 +13,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+import redis_guard
 from extensions import db
 from jobs import queues
 from jobs import throttle
@@ -41,8 +42,9 @@ def start(broadcast: Broadcast, tag: str = FAN_OUT_TAG) -> bool:
     Returns False when Redis cannot be reached; the sweeper starts the broadcast later in that case.
     """
     try:
-        queues.enqueue(queues.BULK, fan_out, broadcast.id, at=broadcast.send_at,
-                       job_id=queues.broadcast_job_id(broadcast.id, tag))
+        with redis_guard.guarded(rq=True) as client:
+            queues.enqueue(queues.BULK, fan_out, broadcast.id, at=broadcast.send_at,
+                           job_id=queues.broadcast_job_id(broadcast.id, tag), client=client)
     except RedisError:
         current_app.logger.warning("could not schedule broadcast %s; the sweeper will start it", broadcast.id)
         return False

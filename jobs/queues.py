@@ -20,6 +20,7 @@ from rq.exceptions import DuplicateJobError
 from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
 
+import redis_guard
 from office import clock
 
 HIGH = "high"
@@ -33,12 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def connection() -> Redis:
-    """The Redis client for RQ (bytes, not decoded strings: RQ stores pickles)."""
+    """The Redis client for RQ in jobs and workers (bytes, not decoded strings: RQ stores pickles)."""
     return current_app.extensions["rq_redis"]
 
 
-def queue(name: str) -> Queue:
-    return Queue(name, connection=connection())
+def queue(name: str, client: Redis | None = None) -> Queue:
+    """Queue `name` on `client`, by default the jobs' and workers' connection()."""
+    return Queue(name, connection=connection() if client is None else client)
 
 
 def send_job_id(message_id: int, tag: str | None = None) -> str:
@@ -57,14 +59,16 @@ def at_tag(at: datetime) -> str:
 def enqueue_messages(pending: list[tuple[int, str]]) -> None:
     """Put send jobs for committed outbox rows on their queues.
 
-    A Redis failure is logged, not raised: the rows are committed and the sweeper enqueues them later.
+    On the request path the calls are guarded (redis_guard): an unreachable Redis costs a request one
+    short wait at most. A Redis failure is logged, not raised: the rows are committed and the sweeper
+    enqueues them later.
     """
     from jobs.send import send_message
 
     try:
-        with connection().pipeline() as pipe:
+        with redis_guard.guarded(rq=True) as client, client.pipeline() as pipe:
             for message_id, priority in pending:
-                queue(HIGH if priority == "high" else BULK).enqueue(
+                queue(HIGH if priority == "high" else BULK, client).enqueue(
                     send_message, message_id, job_id=send_job_id(message_id), pipeline=pipe,
                     result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
                 )
@@ -74,9 +78,9 @@ def enqueue_messages(pending: list[tuple[int, str]]) -> None:
 
 
 def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
-            real_at: datetime | None = None, **options) -> bool:
+            real_at: datetime | None = None, client: Redis | None = None, **options) -> bool:
     """Run `func(*args)` on queue `name` under a unique id: now, at naive-UTC `at` on the office clock,
-    or at the aware real moment `real_at`.
+    or at the aware real moment `real_at`; through `client`, by default connection().
 
     Returns False when Redis still knows a job with that id (waiting, scheduled, running, or finished
     less than result_ttl ago): ids name the work, so asking twice for the same work enqueues it once.
@@ -87,7 +91,7 @@ def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,
     if real_at is not None:
         # RQ keeps whole seconds and would start the job up to a second early; round up instead.
         real_at = datetime.fromtimestamp(math.ceil(real_at.timestamp()), UTC)
-    target = queue(name)
+    target = queue(name, client)
     job = target.create_job(func, args=args, job_id=job_id, result_ttl=result_ttl, failure_ttl=FAILURE_TTL,
                             status=JobStatus.SCHEDULED if real_at else JobStatus.QUEUED, **options)
     try:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from flask import current_app
 from redis.exceptions import RedisError
 
+import redis_guard
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -44,9 +46,8 @@ def hit(scope: str, key: str, limit: int, window: int) -> Verdict:
     When Redis cannot be reached the attempt is allowed: a citizen's lookup matters more than the limit.
     """
     name = f"ratelimit:{scope}:{key}"
-    client = current_app.extensions["redis"]
     try:
-        with client.pipeline() as pipe:
+        with redis_guard.guarded() as redis, redis.pipeline() as pipe:
             pipe.incr(name)
             pipe.expire(name, window, nx=True)
             pipe.ttl(name)

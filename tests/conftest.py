@@ -17,6 +17,7 @@ from rq import SimpleWorker
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
+from simulator.testing import wait_until_up
 from tests import procfile
 from tests.redis_server import RedisServer
 from tests.redis_server import free_port
@@ -33,6 +34,14 @@ KEPT_TABLES = {"services", "kelurahan", "alembic_version"}
 @pytest.fixture(scope="session")
 def redis_server():
     """A real redis-server on a free port for the whole session."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server of this test's own, for drills that pause it: the session's shared one is never paused."""
     server = RedisServer().start()
     yield server
     server.cleanup()
@@ -96,6 +105,8 @@ def app(session_app):
     """The app with an app context pushed and a clean database and Redis."""
     _clean(session_app)
     session_app.config.update(CALLBACK_TOKEN=None, QUIET_HOURS="")
+    # A test that stopped Redis left the breaker open; the next one starts with Redis trusted again.
+    session_app.extensions["redis_breaker"].record(reached=True)
     with session_app.app_context():
         yield session_app
         from extensions import db
@@ -252,6 +263,26 @@ def worker(app, lekas_env):
     for proc in started:
         proc.stop()
         proc.log.close()
+
+
+@pytest.fixture
+def web(app, lekas_env, tmp_path):
+    """Serve Lekas the way the Procfile's `web:` line does (gunicorn) on a free port: `web(**env)` starts one
+    and returns its URL and process; all are stopped after the test."""
+    started = []
+
+    def start(**env):
+        port = free_port()
+        process = procfile.ProcfileProcess("web", {**lekas_env, **env, "PORT": str(port)},
+                                           tmp_path / f"web-{len(started)}.log").start()
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url + "/healthz", timeout=30, process=process.process)
+        return url, process
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,5 +1,6 @@
-"""A real redis-server process for the test session, on a free port, that tests may stop and restart."""
+"""A real redis-server process for the test session, on a free port, that tests may stop, restart or pause."""
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -47,6 +48,7 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.resume()  # a paused server would not act on SIGTERM until resumed
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
@@ -54,6 +56,14 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def pause(self) -> None:
+        """SIGSTOP: the server keeps accepting connections (the kernel does that) but answers nothing."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: the server answers again, everything it held intact."""
+        self.process.send_signal(signal.SIGCONT)
 
     def cleanup(self) -> None:
         self.stop()

@@ -103,6 +103,8 @@ BAD_VALUES = [
     ("SMS_TIMEOUT", "1,2,3"), ("SMS_TIMEOUT", "-1"), ("SMS_TIMEOUT", "0"), ("SMS_TIMEOUT", "3,"),
     ("SMS_TIMEOUT", "soon"), ("SMS_TIMEOUT", "inf"),
     ("LEKAS_CLOCK", "tomorrow"), ("LEKAS_CLOCK", "+inf"), ("LEKAS_CLOCK", "nan"), ("LEKAS_CLOCK", "1e12"),
+    ("REDIS_REQUEST_BUDGET_SECONDS", "0"), ("REDIS_REQUEST_BUDGET_SECONDS", "150ms"),
+    ("REDIS_BREAKER_SECONDS", "-1"),
     ("STATUS_COLLAPSE_SECONDS", "-1"),
     ("SEND_RETRY_BASE_SECONDS", "-0.5"),
     ("SEND_RETRY_MAX_SECONDS", "30m"),
@@ -180,7 +182,8 @@ def test_a_good_value_is_parsed_into_the_type_the_code_uses(make_app, monkeypatc
 
 
 DEFAULTS = {
-    "REDIS_URL": "redis://127.0.0.1:6379/0", "SECRET_KEY": DEV_SECRET_KEY, "SMS_PROVIDER": "simulator",
+    "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_REQUEST_BUDGET_SECONDS": 0.15, "REDIS_BREAKER_SECONDS": 5.0,
+    "SECRET_KEY": DEV_SECRET_KEY, "SMS_PROVIDER": "simulator",
     "AT_USERNAME": None, "AT_API_KEY": None, "AT_SENDER_ID": None, "AT_API_URL": None, "SIMULATOR_PORT": 5001,
     "CALLBACK_TOKEN": None, "USSD_CODE": "*384*5758#", "SMS_SHORTCODE": "5758", "OFFICE_TZ": "Asia/Pontianak",
     "DEFAULT_LANGUAGE": "id", "QUIET_HOURS": "21:00-07:00", "SMS_CHUNK_SIZE": 500, "SMS_RATE_LIMIT": 0.0,
