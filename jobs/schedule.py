@@ -1,16 +1,21 @@
-"""Periodic housekeeping (the sweeper and reminders) through RQ's scheduler, that survives losing Redis.
+"""Periodic work through RQ's scheduler, that survives losing Redis: chains of passes.
 
-Why this shape: `housekeeping()` is an ordinary job that, first thing, schedules its own next run in
-RQ's scheduler under an id made from the time slot (`housekeeping-<n>`, n = epoch // interval), as a
-unique job. Two chains that meet in the same slot become one, so however many workers start, one
-pass runs per interval. What RQ's own Repeat or a job with a fixed id cannot do is come back after a
-Redis flush or restart, which loses every scheduled job; so every worker also calls `ensure()` at start
-and on each maintenance pass (WORKER_MAINTENANCE_SECONDS), which enqueues a pass at once when no
-housekeeping job is waiting, running or due soon. The same check covers RQ's scheduler lock being held
-for about a minute by a worker that was killed: passes keep coming from the maintenance check meanwhile.
+* housekeeping, every SWEEP_INTERVAL_SECONDS: the sweeper and the reminders.
+
+Why this shape: a pass is an ordinary job that, first thing, schedules its own next run in RQ's
+scheduler under an id made from the time slot (`housekeeping-<n>`, n = epoch // interval), as a
+unique job. Two chains of the same kind that meet in the same slot become one, so however many workers
+start, one pass runs per interval. What RQ's own Repeat or a job with a fixed id cannot do is come back
+after a Redis flush or restart, which loses every scheduled job; so every worker also calls `ensure()`
+for each chain at start and on each maintenance pass (WORKER_MAINTENANCE_SECONDS), which enqueues a
+pass at once when none is waiting, running or due soon. The same check covers RQ's scheduler lock being
+held for about a minute by a worker that was killed: passes keep coming from the maintenance check
+meanwhile.
 """
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 
@@ -22,49 +27,66 @@ from jobs import queues
 from jobs import reminders
 from jobs import sweeper
 
-PREFIX = "housekeeping-"
-
 log = logging.getLogger(__name__)
 
 
-def interval() -> float:
-    return current_app.config["SWEEP_INTERVAL_SECONDS"]
+@dataclass(frozen=True)
+class Chain:
+    """Periodic work: `job` runs on `queue` every `setting` seconds, as jobs named `<prefix><slot>`."""
+
+    prefix: str
+    queue: str
+    setting: str
+    job: Callable[[], object]
 
 
 def housekeeping() -> dict:
-    """One periodic pass: keep the chain going, sweep the outbox, send due reminders."""
-    schedule_next()
+    """One housekeeping pass: keep the chain going, sweep the outbox, send due reminders."""
+    schedule_next(HOUSEKEEPING)
     report = sweeper.sweep()
     report["reminders"] = reminders.remind_ready()
     return report
 
 
-def schedule_next() -> bool:
+HOUSEKEEPING = Chain("housekeeping-", queues.DEFAULT, "SWEEP_INTERVAL_SECONDS", housekeeping)
+CHAINS = (HOUSEKEEPING,)
+
+
+def interval(chain: Chain) -> float:
+    return current_app.config[chain.setting]
+
+
+def _result_ttl(chain: Chain) -> int:
+    return int(interval(chain) * 10) + 60
+
+
+def schedule_next(chain: Chain) -> bool:
     """Schedule the pass of the next time slot (nothing if it is already scheduled)."""
-    every = interval()
+    every = interval(chain)
     slot = int(time.time() // every) + 1
-    return queues.enqueue(queues.DEFAULT, housekeeping, job_id=f"{PREFIX}{slot}",
-                          real_at=datetime.fromtimestamp(slot * every, UTC), result_ttl=int(every * 10) + 60)
+    return queues.enqueue(chain.queue, chain.job, job_id=f"{chain.prefix}{slot}",
+                          real_at=datetime.fromtimestamp(slot * every, UTC), result_ttl=_result_ttl(chain))
 
 
-def alive() -> bool:
-    """True when a housekeeping pass is waiting, running, or scheduled and not overdue."""
-    target = queues.queue(queues.DEFAULT)
-    if any(job_id.startswith(PREFIX) for job_id in target.get_job_ids()):
+def alive(chain: Chain) -> bool:
+    """True when a pass of `chain` is waiting, running, or scheduled and not overdue."""
+    target = queues.queue(chain.queue)
+    if any(job_id.startswith(chain.prefix) for job_id in target.get_job_ids()):
         return True
-    if any(job_id.startswith(PREFIX) for job_id in StartedJobRegistry(queue=target).get_job_ids(cleanup=False)):
+    if any(job_id.startswith(chain.prefix)
+           for job_id in StartedJobRegistry(queue=target).get_job_ids(cleanup=False)):
         return True
-    overdue = time.time() - 2 * interval() - 5
+    overdue = time.time() - 2 * interval(chain) - 5
     scheduled = queues.connection().zrange(ScheduledJobRegistry(queue=target).key, 0, -1, withscores=True)
-    return any(job_id.decode().startswith(PREFIX) and when >= overdue for job_id, when in scheduled)
+    return any(job_id.decode().startswith(chain.prefix) and when >= overdue for job_id, when in scheduled)
 
 
-def ensure() -> bool:
-    """Start a housekeeping pass now unless one is on its way; True if one was started."""
-    if alive():
+def ensure(chain: Chain) -> bool:
+    """Start a pass of `chain` now unless one is on its way; True if one was started."""
+    if alive(chain):
         return False
-    started = queues.enqueue(queues.DEFAULT, housekeeping, job_id=f"{PREFIX}now-{int(time.time())}",
-                             result_ttl=int(interval() * 10) + 60)
+    started = queues.enqueue(chain.queue, chain.job, job_id=f"{chain.prefix}now-{int(time.time())}",
+                             result_ttl=_result_ttl(chain))
     if started:
-        log.info("housekeeping was not scheduled; started a pass now")
+        log.info("%s was not scheduled; started a pass now", chain.prefix.rstrip("-"))
     return started

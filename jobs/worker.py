@@ -19,7 +19,7 @@ RESTART_PAUSE = 2.0
 
 
 class LekasWorker(Worker):
-    """Runs jobs like RQ's Worker; each maintenance pass also makes sure housekeeping is scheduled."""
+    """Runs jobs like RQ's Worker; each maintenance pass also makes sure the periodic chains are scheduled."""
 
     shutdown_requested = False
 
@@ -31,9 +31,10 @@ class LekasWorker(Worker):
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
         try:
-            schedule.ensure()
+            for chain in schedule.CHAINS:
+                schedule.ensure(chain)
         except RedisError:
-            log.warning("could not check the housekeeping schedule; trying again at the next maintenance")
+            log.warning("could not check the periodic schedule; trying again at the next maintenance")
 
     def handle_warm_shutdown_request(self):
         self.shutdown_requested = True
