@@ -174,6 +174,7 @@ SETTINGS = (
     Setting("SEND_RETRY_BASE_SECONDS", "60", number(0)),
     Setting("SEND_RETRY_MAX_SECONDS", "1800", number(0)),
     Setting("SWEEP_INTERVAL_SECONDS", "60", number(1)),
+    Setting("REDISPATCH_INTERVAL_SECONDS", "10", number(1)),
     Setting("SEND_QUEUED_GRACE_SECONDS", "300", number(0)),
     Setting("SEND_SENDING_GRACE_SECONDS", "120", number(0)),
     Setting("DLR_TIMEOUT_HOURS", "48", number(0)),

@@ -56,12 +56,12 @@ def at_tag(at: datetime) -> str:
     return f"t{int(at.replace(tzinfo=UTC).timestamp())}"
 
 
-def enqueue_messages(pending: list[tuple[int, str]]) -> None:
-    """Put send jobs for committed outbox rows on their queues.
+def enqueue_messages(pending: list[tuple[int, str]]) -> bool:
+    """Put send jobs for committed outbox rows on their queues; False when Redis did not take them.
 
     On the request path the calls are guarded (redis_guard): an unreachable Redis costs a request one
-    short wait at most. A Redis failure is logged, not raised: the rows are committed and the sweeper
-    enqueues them later.
+    short wait at most. A Redis failure is logged, not raised: the rows are committed, and the outbox
+    marks them for a worker to enqueue once Redis answers.
     """
     from jobs.send import send_message
 
@@ -74,7 +74,10 @@ def enqueue_messages(pending: list[tuple[int, str]]) -> None:
                 )
             pipe.execute()
     except RedisError:
-        log.warning("could not enqueue %d messages; the sweeper will retry", len(pending), exc_info=True)
+        log.warning("could not enqueue %d messages; a worker enqueues them once Redis answers", len(pending),
+                    exc_info=True)
+        return False
+    return True
 
 
 def enqueue(name: str, func, *args, job_id: str, at: datetime | None = None,

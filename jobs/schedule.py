@@ -1,6 +1,9 @@
-"""Periodic work through RQ's scheduler, that survives losing Redis: chains of passes.
+"""Periodic work through RQ's scheduler, that survives losing Redis: two chains of passes.
 
-* housekeeping, every SWEEP_INTERVAL_SECONDS: the sweeper and the reminders.
+* housekeeping, every SWEEP_INTERVAL_SECONDS: the sweeper and the reminders;
+* redispatch, every REDISPATCH_INTERVAL_SECONDS (short): enqueue the outbox rows whose enqueue failed
+  while Redis was unreachable (jobs.sweeper.requeue_failed_enqueues). A pass is an RQ job, so it cannot
+  run while Redis is away, and the pass that fell due meanwhile runs as soon as Redis answers again.
 
 Why this shape: a pass is an ordinary job that, first thing, schedules its own next run in RQ's
 scheduler under an id made from the time slot (`housekeeping-<n>`, n = epoch // interval), as a
@@ -26,6 +29,7 @@ from rq.registry import StartedJobRegistry
 from jobs import queues
 from jobs import reminders
 from jobs import sweeper
+from office import clock
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,16 @@ def housekeeping() -> dict:
     return report
 
 
+def redispatch() -> int:
+    """One redispatch pass: keep the chain going, enqueue the rows whose enqueue failed; returns how many."""
+    schedule_next(REDISPATCH)
+    return sweeper.requeue_failed_enqueues(clock.utcnow())
+
+
 HOUSEKEEPING = Chain("housekeeping-", queues.DEFAULT, "SWEEP_INTERVAL_SECONDS", housekeeping)
-CHAINS = (HOUSEKEEPING,)
+# On `high`, with the replies it sends: a worker takes it before any broadcast.
+REDISPATCH = Chain("redispatch-", queues.HIGH, "REDISPATCH_INTERVAL_SECONDS", redispatch)
+CHAINS = (HOUSEKEEPING, REDISPATCH)
 
 
 def interval(chain: Chain) -> float:

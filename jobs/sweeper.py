@@ -1,10 +1,21 @@
 """The sweeper: makes sure nothing in the outbox is forgotten, and nothing is sent twice by guessing.
 
-Run periodically (see jobs/schedule.py). Each pass:
+Run periodically (see jobs/schedule.py), in two passes.
+
+The redispatch pass, every REDISPATCH_INTERVAL_SECONDS, enqueues the rows whose enqueue failed after
+their commit: the outbox marks them (enqueue_failed_at) when Redis was unreachable. Why marks in the
+database and a pass in the worker: the database is the truth, so the rows wait there even if the web
+process that wrote them dies; the worker needs Redis anyway and runs the pass as soon as Redis answers
+again, so nothing depends on the web remembering what failed or on a request coming after the outage.
+Waiting for the housekeeping grace instead would hold a reply for minutes. A marked row has no job,
+unless Redis ran the enqueue and only its answer was lost: then it has two, and the claim in jobs.send
+lets only one of them send it.
+
+The housekeeping pass:
 
 * re-enqueues rows stuck in `queued` (due for longer than SEND_QUEUED_GRACE_SECONDS, no job in Redis
-  waiting for them): a Redis flush or restart, an enqueue that failed after commit, a job that died
-  before claiming;
+  waiting for them): a Redis flush or restart, a process that died between commit and enqueue, a job
+  that died before claiming;
 * marks rows stuck in `sending` longer than SEND_SENDING_GRACE_SECONDS (longer than any provider call
   may take, so their job is gone) `unknown`: the worker died between claiming and recording, so nobody
   knows whether the telco took the message. They are listed for staff and never re-sent: a citizen must
@@ -41,6 +52,8 @@ log = logging.getLogger(__name__)
 UNKNOWN_REASON = "outcome unknown: the worker stopped during the provider call"
 MAX_REQUEUE = 50_000
 _BATCH = 5000  # ids per IN (...) list, well under SQLite's limit on bound parameters
+# What enqueueing a row again needs (broadcast chunks are sized by text and segments).
+_REQUEUE_COLUMNS = (Message.id, Message.broadcast_id, Message.priority, Message.text, Message.segments)
 
 
 def _seconds(name: str) -> timedelta:
@@ -99,26 +112,52 @@ def covered_work(within: float) -> tuple[set[int], set[int]]:
     return messages, fan_outs
 
 
+def requeue_failed_enqueues(now: datetime) -> int:
+    """Enqueue the queued rows whose enqueue failed, without waiting for the grace period; returns how many."""
+    rows = db.session.execute(
+        select(*_REQUEUE_COLUMNS)
+        .where(Message.status == outbox.QUEUED, Message.enqueue_failed_at.is_not(None))
+        .order_by(Message.id).limit(MAX_REQUEUE)).all()
+    if not rows:
+        return 0
+    _enqueue_again(rows, tag="r" + queues.at_tag(now))
+    # Unmarked only now: a pass that dies before this leaves them marked, and the next one enqueues them.
+    _update([row.id for row in rows], enqueue_failed_at=None)
+    log.warning("enqueued %d queued messages whose enqueue had failed", len(rows))
+    return len(rows)
+
+
 def requeue_stale_queued(now: datetime, covered: set[int]) -> int:
     """Enqueue again the queued rows that are overdue and that no waiting job holds; returns how many."""
     cutoff = now - _seconds("SEND_QUEUED_GRACE_SECONDS")
     rows = db.session.execute(
-        select(Message.id, Message.broadcast_id, Message.priority, Message.text, Message.segments)
+        select(*_REQUEUE_COLUMNS)
         .where(Message.direction == "out", Message.status == outbox.QUEUED, Message.updated_at < cutoff,
                or_(Message.send_after.is_(None), Message.send_after < cutoff))
         .order_by(Message.id).limit(MAX_REQUEUE)).all()
     lost = [row for row in rows if row.id not in covered]
     if not lost:
         return 0
-    # Touched, they count as stale again only if another grace period passes without their new job running.
-    ids = [row.id for row in lost]
+    # Touched, they count as stale again only if another grace period passes without their new job running;
+    # unmarked, the redispatch pass leaves them to that job.
+    _update([row.id for row in lost], updated_at=now, enqueue_failed_at=None)
+    _enqueue_again(lost, tag="s" + queues.at_tag(now))
+    log.warning("re-enqueued %d queued messages that had no job", len(lost))
+    return len(lost)
+
+
+def _update(ids: list[int], **values) -> None:
+    """Set `values` on the rows `ids`, a batch of ids per statement, and commit."""
     for start in range(0, len(ids), _BATCH):
         db.session.execute(update(Message).where(Message.id.in_(ids[start:start + _BATCH]))
-                           .values(updated_at=now).execution_options(synchronize_session=False))
+                           .values(**values).execution_options(synchronize_session=False))
     db.session.commit()
-    tag = "s" + queues.at_tag(now)
+
+
+def _enqueue_again(rows, tag: str) -> None:
+    """Give queued `rows` new jobs whose ids end in `tag`: one per message, chunks for broadcast rows."""
     by_broadcast: dict[int, list] = {}
-    for row in lost:
+    for row in rows:
         if row.broadcast_id is None:
             queues.enqueue(queues.HIGH if row.priority == "high" else queues.BULK, send_message, row.id,
                            job_id=queues.send_job_id(row.id, tag))
@@ -126,8 +165,6 @@ def requeue_stale_queued(now: datetime, covered: set[int]) -> int:
             by_broadcast.setdefault(row.broadcast_id, []).append(row)
     for broadcast_id, group in by_broadcast.items():
         broadcast_jobs.enqueue_chunks(broadcast_id, group, tag=tag)
-    log.warning("re-enqueued %d queued messages that had no job", len(lost))
-    return len(lost)
 
 
 def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:

@@ -162,6 +162,8 @@ class Message(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(255))
     send_after: Mapped[datetime | None] = mapped_column(DateTime)
+    # When handing the committed row to the job queue failed (Redis unreachable); see jobs.sweeper.
+    enqueue_failed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)

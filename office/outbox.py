@@ -1,17 +1,22 @@
 """The outbox: outgoing SMS are rows first, queued jobs second.
 
 A row is written in the caller's transaction. Only after that transaction commits are the new rows handed
-to the dispatcher (the job queue), so a rolled-back change never sends anything and a crash between
-commit and enqueue leaves a `queued` row that the sweeper picks up.
+to the dispatcher (the job queue), so a rolled-back change never sends anything. Rows the dispatcher could
+not hand over (Redis unreachable) get `enqueue_failed_at`, in the database, so a worker enqueues them as
+soon as Redis answers (jobs.sweeper); a crash between commit and enqueue leaves an unmarked `queued` row
+that the sweeper picks up after its grace period.
 
 Outgoing states: queued -> sending -> sent -> delivered | failed; `unknown` when a row stayed in `sending`
 past the grace period (its worker died during the provider call): listed for staff, never resent; a
 provider answer that still arrives settles it. `cancelled` when a broadcast is cancelled (a recipient
 whose send was to be retried included), the phone opted out or a newer status notification replaced it.
 """
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import event
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from extensions import db
@@ -34,11 +39,16 @@ OPTOUT_KIND = "optout"
 OUT_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNKNOWN, CANCELLED)
 
 _PENDING = "outbox_pending"
-_dispatcher: Callable[[list[tuple[int, str]]], None] | None = None
+_dispatcher: Callable[[list[tuple[int, str]]], bool] | None = None
+
+log = logging.getLogger(__name__)
 
 
-def set_dispatcher(dispatch: Callable[[list[tuple[int, str]]], None] | None) -> None:
-    """Install the function that hands committed (message id, priority) pairs to the job queue."""
+def set_dispatcher(dispatch: Callable[[list[tuple[int, str]]], bool] | None) -> None:
+    """Install the function that hands committed (message id, priority) pairs to the job queue.
+
+    It returns False when the queue did not take them; the rows are then marked for a worker to enqueue.
+    """
     global _dispatcher
     _dispatcher = dispatch
 
@@ -74,7 +84,20 @@ def _dispatch_committed(session):
     if pending and _dispatcher is not None:
         # One entry per id, the last one queued: a row id freed by a rolled-back savepoint can be given
         # to a later row of the same transaction (SQLite reuses the highest rowid).
-        _dispatcher(list(dict(pending).items()))
+        unique = dict(pending)
+        if not _dispatcher(list(unique.items())):
+            _mark_enqueue_failed(list(unique))
+
+
+def _mark_enqueue_failed(message_ids: list[int]) -> None:
+    # In a transaction of its own: the session's has just committed and cannot run SQL here.
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(Message).where(Message.id.in_(message_ids), Message.status == QUEUED)
+                               .values(enqueue_failed_at=utcnow()))
+    except SQLAlchemyError:
+        log.exception("could not mark %d messages whose enqueue failed; the sweeper finds them later",
+                      len(message_ids))
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -1,4 +1,4 @@
-"""Periodic housekeeping: one chain of passes through RQ's scheduler, restarted when Redis lost it."""
+"""Periodic work: chains of passes through RQ's scheduler, restarted when Redis lost them."""
 import time
 from datetime import UTC
 from datetime import datetime
@@ -11,6 +11,7 @@ from jobs.worker import LekasWorker
 from jobs.worker import maintenance_options
 
 HOUSEKEEPING = schedule.HOUSEKEEPING
+REDISPATCH = schedule.REDISPATCH
 
 
 def waiting():
@@ -77,3 +78,16 @@ def test_a_pass_sweeps_and_reminds(app, settings, run_jobs):
     report = queues.queue(queues.DEFAULT).fetch_job(job_id).return_value()
     assert {"requeued", "sending_to_unknown", "no_delivery_report", "reminders"} <= set(report)
 
+
+def test_redispatch_runs_on_high_every_few_seconds_and_the_workers_maintenance_keeps_it_going(
+        app, settings, run_jobs):
+    settings(REDISPATCH_INTERVAL_SECONDS=10)
+    worker = LekasWorker([queues.queue(name) for name in queues.ORDER], connection=queues.connection(),
+                         **maintenance_options(5))
+    worker.run_maintenance_tasks()
+    assert any(job_id.startswith(REDISPATCH.prefix) for job_id in queues.queue(queues.HIGH).get_job_ids())
+
+    before = int(time.time() // 10)
+    run_jobs()
+    [next_pass] = ScheduledJobRegistry(queue=queues.queue(queues.HIGH)).get_job_ids()
+    assert next_pass in {f"{REDISPATCH.prefix}{slot + 1}" for slot in (before, int(time.time() // 10))}

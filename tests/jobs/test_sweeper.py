@@ -51,6 +51,21 @@ def test_a_message_whose_job_was_lost_is_enqueued_again_once(app, settings, simu
     assert fresh_messages(id=message_id)[0].status in (outbox.SENT, outbox.DELIVERED)
 
 
+def test_a_message_whose_enqueue_failed_is_enqueued_at_once_and_only_once(app, settings, simulator, run_jobs):
+    settings(SEND_QUEUED_GRACE_SECONDS=300)
+    failed, young = queue_reply("Balasan"), queue_reply("Lain")
+    lose_redis(app)  # neither has a job; only `failed` is marked, as the outbox does when the enqueue fails
+    set_row(failed, enqueue_failed_at=clock.utcnow())
+
+    assert sweeper.requeue_failed_enqueues(clock.utcnow()) == 1
+    assert sweeper.requeue_failed_enqueues(clock.utcnow()) == 0  # no longer marked
+    assert sweeper.sweep()["requeued"] == 0  # `young` waits out the grace period
+    run_jobs()
+
+    assert [m["text"] for m in simulator.messages(PHONE)] == ["Balasan"]
+    assert fresh_messages(id=failed)[0].enqueue_failed_at is None
+
+
 def test_a_message_whose_job_still_waits_is_left_to_it(app, settings):
     settings(SEND_QUEUED_GRACE_SECONDS=0)
     queue_reply()

@@ -3,6 +3,7 @@ from extensions import db
 from jobs import queues
 from office import outbox
 from office.models import Message
+from tests.redis_server import free_port
 
 PHONE = "+6281234567890"
 OTHER = "+6281234567891"
@@ -63,3 +64,18 @@ def test_a_rolled_back_transaction_dispatches_nothing(app, simulator, run_jobs):
     assert queued_job_ids() == set()
     run_jobs()
     assert simulator.messages(PHONE) == []
+
+
+def test_rows_the_job_queue_did_not_take_are_marked_and_the_others_are_not(app, make_app):
+    # A request of an app whose Redis refuses connections: the enqueue after its commit fails.
+    gone = make_app({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    with gone.test_request_context():
+        failed = outbox.queue_sms(PHONE, "Berkas Anda sudah diterima.", "reply").id
+        db.session.commit()
+    taken = outbox.queue_sms(OTHER, "Berkas Anda sudah diterima.", "reply").id
+    db.session.commit()
+
+    db.session.rollback()
+    assert db.session.get(Message, failed).enqueue_failed_at is not None
+    assert db.session.get(Message, taken).enqueue_failed_at is None
+    assert queued_job_ids() == {queues.send_job_id(taken)}
