@@ -24,8 +24,9 @@ def form_body(form: dict) -> bytes:
 
 
 def as_received(value: str) -> str:
-    """`value` as the server reads it from such a body: each surrogate's bytes become replacement marks."""
-    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """`value` as a telco webhook reads it from such a body: each surrogate's bytes become replacement
+    marks, and NUL characters are dropped (gateway.drop_nul_characters)."""
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace").replace("\x00", "")
 
 
 FORM = "application/x-www-form-urlencoded"
