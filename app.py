@@ -37,11 +37,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     _init_redis(app)
 
+    from jobs import broadcasts as broadcast_jobs
+    from jobs import queues
+    from office import after_commit
+    from office import broadcasts
     from office import models  # noqa: F401  (tables must be known to Alembic and create_all)
     from office import outbox
-    from jobs import queues
 
+    # The domain hands committed work to the jobs through these seams; it never imports the job layer.
     outbox.set_dispatcher(queues.enqueue_messages)
+    after_commit.set_handler(broadcasts.STARTED, broadcast_jobs.start_committed)
 
     import api
     import gateway

@@ -61,6 +61,7 @@ def create_broadcast():
     body = json_body()
     broadcast, summary = broadcasts.create(*_fields(body), send_at=body.get("send_at"),
                                            urgent=body.get("urgent", False), actor=g.actor)
+    db.session.commit()
     return jsonify({**broadcast_json(broadcast), "preview": preview_json(summary)}), 201
 
 

@@ -36,19 +36,25 @@ FAN_OUT_TAG = "fanout"
 MIN_CHUNK_TIMEOUT = 300
 
 
-def start(broadcast: Broadcast, tag: str = FAN_OUT_TAG) -> bool:
+def start(broadcast_id: int, send_at: datetime, tag: str = FAN_OUT_TAG) -> bool:
     """Schedule the fan-out of a broadcast at its send time (now if due); `tag` names the job.
 
     Returns False when Redis cannot be reached; the sweeper starts the broadcast later in that case.
     """
     try:
         with redis_guard.guarded(rq=True) as client:
-            queues.enqueue(queues.BULK, fan_out, broadcast.id, at=broadcast.send_at,
-                           job_id=queues.broadcast_job_id(broadcast.id, tag), client=client)
+            queues.enqueue(queues.BULK, fan_out, broadcast_id, at=send_at,
+                           job_id=queues.broadcast_job_id(broadcast_id, tag), client=client)
     except RedisError:
-        current_app.logger.warning("could not schedule broadcast %s; the sweeper will start it", broadcast.id)
+        current_app.logger.warning("could not schedule broadcast %s; the sweeper will start it", broadcast_id)
         return False
     return True
+
+
+def start_committed(created: list[tuple[int, datetime]]) -> None:
+    """Start the broadcasts a committed transaction created, given as (id, send time) pairs."""
+    for broadcast_id, send_at in created:
+        start(broadcast_id, send_at)
 
 
 def fan_out(broadcast_id: int) -> int:

@@ -28,6 +28,8 @@ DEFAULT = "default"
 BULK = "bulk"
 ORDER = (HIGH, DEFAULT, BULK)
 RESULT_TTL = 600
+# By name, so the queues do not import the job that imports them (RQ resolves it in the worker).
+SEND_MESSAGE = "jobs.send.send_message"
 FAILURE_TTL = 7 * 24 * 3600
 
 log = logging.getLogger(__name__)
@@ -63,13 +65,11 @@ def enqueue_messages(pending: list[tuple[int, str]]) -> bool:
     short wait at most. A Redis failure is logged, not raised: the rows are committed, and the outbox
     marks them for a worker to enqueue once Redis answers.
     """
-    from jobs.send import send_message
-
     try:
         with redis_guard.guarded(rq=True) as client, client.pipeline() as pipe:
             for message_id, priority in pending:
                 queue(HIGH if priority == "high" else BULK, client).enqueue(
-                    send_message, message_id, job_id=send_job_id(message_id), pipeline=pipe,
+                    SEND_MESSAGE, message_id, job_id=send_job_id(message_id), pipeline=pipe,
                     result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
                 )
             pipe.execute()

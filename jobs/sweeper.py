@@ -174,7 +174,8 @@ def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:
     for broadcast in db.session.scalars(select(Broadcast).where(
             Broadcast.status == broadcasts.SCHEDULED, Broadcast.send_at < cutoff)):
         if broadcast.id not in covered:
-            started += broadcast_jobs.start(broadcast, tag=f"{broadcast_jobs.FAN_OUT_TAG}-s{queues.at_tag(now)}")
+            started += broadcast_jobs.start(broadcast.id, broadcast.send_at,
+                                            tag=f"{broadcast_jobs.FAN_OUT_TAG}-s{queues.at_tag(now)}")
     return started
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from extensions import db
+from office import after_commit
 from office import audit
 from office import clock
 from office import outbox
@@ -39,6 +40,8 @@ DONE = "done"
 CANCELLED = "cancelled"
 
 KIND = "broadcast"
+# What a committed transaction hands on (office.after_commit) for each broadcast it created.
+STARTED = "broadcast_started"
 MAX_SEGMENTS = 6
 # Why a message of a cancelled broadcast was not sent (also written by the send jobs).
 CANCELLED_REASON = "broadcast cancelled"
@@ -173,11 +176,7 @@ def create(text, text_en, raw_audience, *, send_at=None, urgent=False, actor: st
     db.session.add(broadcast)
     db.session.flush()
     audit.record(actor, "broadcast.create", str(broadcast.id), recipients=summary.recipients, urgent=urgent)
-    db.session.commit()
-    # Imported here: the domain core does not depend on the job layer, only hands work to it.
-    from jobs.broadcasts import start
-
-    start(broadcast)
+    after_commit.later(STARTED, (broadcast.id, broadcast.send_at))
     return broadcast, summary
 
 

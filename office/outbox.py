@@ -14,12 +14,11 @@ whose send was to be retried included), the phone opted out or a newer status no
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import event
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from extensions import db
+from office import after_commit
 from office.gsm import analyze
 from office.gsm import to_gsm
 from office.models import Message
@@ -38,8 +37,7 @@ CANCELLED = "cancelled"
 OPTOUT_KIND = "optout"
 OUT_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNKNOWN, CANCELLED)
 
-_PENDING = "outbox_pending"
-_dispatcher: Callable[[list[tuple[int, str]]], bool] | None = None
+_HANDOFF = "outbox"
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +47,7 @@ def set_dispatcher(dispatch: Callable[[list[tuple[int, str]]], bool] | None) -> 
 
     It returns False when the queue did not take them; the rows are then marked for a worker to enqueue.
     """
-    global _dispatcher
-    _dispatcher = dispatch
+    after_commit.set_handler(_HANDOFF, None if dispatch is None else lambda pending: _dispatch(dispatch, pending))
 
 
 def queue_sms(phone: str, text: str, kind: str, *, priority: str = "high", **fields) -> Message:
@@ -74,19 +71,16 @@ def queue_sms(phone: str, text: str, kind: str, *, priority: str = "high", **fie
     )
     db.session.add(message)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append((message.id, priority))
+    after_commit.later(_HANDOFF, (message.id, priority))
     return message
 
 
-@event.listens_for(Session, "after_commit")
-def _dispatch_committed(session):
-    pending = session.info.pop(_PENDING, None)
-    if pending and _dispatcher is not None:
-        # One entry per id, the last one queued: a row id freed by a rolled-back savepoint can be given
-        # to a later row of the same transaction (SQLite reuses the highest rowid).
-        unique = dict(pending)
-        if not _dispatcher(list(unique.items())):
-            _mark_enqueue_failed(list(unique))
+def _dispatch(dispatch, pending: list[tuple[int, str]]) -> None:
+    # One entry per id, the last one queued: a row id freed by a rolled-back savepoint can be given
+    # to a later row of the same transaction (SQLite reuses the highest rowid).
+    unique = dict(pending)
+    if not dispatch(list(unique.items())):
+        _mark_enqueue_failed(list(unique))
 
 
 def _mark_enqueue_failed(message_ids: list[int]) -> None:
@@ -98,12 +92,3 @@ def _mark_enqueue_failed(message_ids: list[int]) -> None:
     except SQLAlchemyError:
         log.exception("could not mark %d messages whose enqueue failed; the sweeper finds them later",
                       len(message_ids))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session, previous_transaction):
-    # Only the outermost transaction's rollback undoes every row queued in it. A savepoint's rollback
-    # leaves earlier rows to be committed; the ids it queued itself stay too, and their jobs find no
-    # queued row and skip, which costs nothing.
-    if previous_transaction.parent is None:
-        session.info.pop(_PENDING, None)

@@ -22,6 +22,7 @@ ENGLISH = "Tomorrow (Saturday) the office opens 08.00-12.00 for KTP-el recording
 def create(audience=None, **options):
     broadcast, _ = broadcasts.create(TEXT, options.pop("text_en", None), audience or {"all": True},
                                      actor="test", **options)
+    db.session.commit()
     return broadcast.id
 
 
@@ -154,6 +155,7 @@ def test_the_rate_limit_spreads_requests_over_time_counting_segments(app, settin
     add_subscribers(12)
     two_parts = TEXT + " " + "Bawa fotokopi KK dan surat pengantar dari kelurahan masing-masing. " * 2
     broadcasts.create(two_parts, None, {"all": True}, actor="test")
+    db.session.commit()
     started = time.monotonic()
     run_jobs()
     elapsed = time.monotonic() - started

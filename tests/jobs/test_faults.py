@@ -73,6 +73,7 @@ def copies(simulator):
 
 def broadcast_to_everyone(text="Pengumuman: pelayanan KTP-el dibuka Sabtu."):
     broadcast, _ = broadcasts.create(text, None, {"all": True}, actor="test")
+    db.session.commit()
     return broadcast.id
 
 

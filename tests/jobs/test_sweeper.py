@@ -88,6 +88,7 @@ def test_broadcast_rows_lost_with_redis_are_sent_again_in_chunks(app, settings, 
     settings(SEND_QUEUED_GRACE_SECONDS=0, SMS_CHUNK_SIZE=3)
     phones = add_subscribers(7)
     broadcast, _ = broadcasts.create("Pengumuman", None, {"all": True}, actor="t")
+    db.session.commit()
     assert broadcasts.materialize(broadcast.id) == 7  # rows written, then Redis lost before any chunk ran
     db.session.commit()
     lose_redis(app)
@@ -180,6 +181,7 @@ def test_a_scheduled_broadcast_whose_job_was_lost_still_goes_out(app, settings, 
     start = clock.utcnow()
     broadcast, _ = broadcasts.create("Nanti sore", None, {"all": True}, actor="t",
                                      send_at=(start + timedelta(hours=2)).isoformat() + "+00:00")
+    db.session.commit()
     lose_redis(app)
     assert sweeper.sweep()["broadcasts_started"] == 0  # not due yet
 

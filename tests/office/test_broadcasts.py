@@ -125,6 +125,7 @@ def test_texts_must_be_present_and_at_most_six_segments(app):
 def test_creating_writes_no_messages_until_the_fan_out_job_runs(app):
     add_subscribers(3)
     broadcast, summary = broadcasts.create(TEXT, None, {"all": True}, actor="staff:ana")
+    db.session.commit()
 
     assert summary.recipients == 3 and broadcast.status == broadcasts.SCHEDULED
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
@@ -154,6 +155,7 @@ def test_materializing_twice_writes_each_recipient_once(app):
     add_subscribers(4)
     add_subscribers(1, start=10, language="en")
     broadcast, _ = broadcasts.create(TEXT, "Saturday opening 08.00-12.00.", {"all": True}, actor="t")
+    db.session.commit()
 
     assert broadcasts.materialize(broadcast.id) == 5
     db.session.commit()
@@ -170,6 +172,7 @@ def test_materializing_twice_writes_each_recipient_once(app):
 def test_cancelling_cancels_queued_rows_keeps_sent_ones_and_is_idempotent(app):
     add_subscribers(4)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
+    db.session.commit()
     broadcasts.materialize(broadcast.id)
     db.session.commit()
     first = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id)).first()
@@ -189,6 +192,7 @@ def test_cancelling_cancels_queued_rows_keeps_sent_ones_and_is_idempotent(app):
 def test_a_finished_broadcast_cannot_be_cancelled_and_an_unknown_one_is_not_found(app):
     add_subscribers(1)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
+    db.session.commit()
     broadcasts.materialize(broadcast.id)
     db.session.commit()
     db.session.execute(Message.__table__.update().values(status=outbox.SENT))
@@ -206,6 +210,7 @@ def test_a_finished_broadcast_cannot_be_cancelled_and_an_unknown_one_is_not_foun
 def test_progress_counts_every_state_and_lists_unknown_outcomes(app):
     add_subscribers(4)
     broadcast, _ = broadcasts.create(TEXT, None, {"all": True}, actor="t")
+    db.session.commit()
     broadcasts.materialize(broadcast.id)
     db.session.commit()
     rows = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id).order_by(Message.id)).all()
