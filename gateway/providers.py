@@ -13,9 +13,10 @@ import requests
 from africastalking.Service import AfricasTalkingException, validate_phone
 from africastalking.SMS import SMSService
 
-ACCEPTED = "accepted"
-FAILED = "failed"
-RETRY = "retry"
+from office import outbox
+from office.outbox import Outcome
+
+ACCEPTED, FAILED, RETRY = Outcome.ACCEPTED, Outcome.FAILED, Outcome.RETRY
 
 # AT's per-recipient statusCode values and what each means for that phone.
 _ACCEPTED_CODES = frozenset({100, 101, 102})
@@ -26,6 +27,21 @@ _PERMANENT_REASONS = frozenset(
      "donotdisturbrejection"}
 )
 _AUTH_INVALID = "authentication is invalid"
+# The number refuses our SMS (it opted out with its network): the office must stop sending to it.
+_BLACKLIST_CODE = 406
+_BLACKLISTED = "userinblacklist"
+
+# AT's delivery-report status words (compared case-insensitively) and what each means for the message;
+# any other word changes nothing.
+_DELIVERY_OUTCOMES = {
+    "sent": outbox.SENT,
+    "submitted": outbox.SENT,
+    "buffered": outbox.SENT,
+    "success": outbox.DELIVERED,
+    "failed": outbox.FAILED,
+    "rejected": outbox.FAILED,
+    "expired": outbox.FAILED,  # AT gave up delivering within the message's validity
+}
 
 DEFAULT_TIMEOUT = (3.05, 10.0)
 DEFAULT_CHUNK_SIZE = 500
@@ -42,6 +58,22 @@ class SendResult:
     error: str | None
     cost: str | None = None
     status_code: int | None = None
+    opt_out: bool = False  # the number refuses our SMS: stop sending to it
+
+
+@dataclass(frozen=True)
+class DeliveryReading:
+    """What one of AT's delivery reports means: the message's new state (None: no change), and whether
+    the number refuses our SMS."""
+
+    outcome: str | None
+    opt_out: bool
+
+
+def read_delivery_report(status: str, failure_reason: str | None) -> DeliveryReading:
+    """Read AT's delivery-report words (status, failureReason) into what they mean for the message."""
+    return DeliveryReading(_DELIVERY_OUTCOMES.get(status.strip().casefold()),
+                           (failure_reason or "").strip().casefold() == _BLACKLISTED)
 
 
 class SmsProvider(Protocol):
@@ -157,7 +189,8 @@ def map_response(answer, phones: list[str]) -> list[SendResult]:
     if not recipients:
         reason = str(data.get("Message") or "no recipients in answer")[:120]
         outcome = FAILED if reason.lower() in _PERMANENT_REASONS else RETRY
-        return _all(phones, outcome, reason)
+        refused = reason.casefold() == _BLACKLISTED
+        return [SendResult(phone, outcome, None, reason, opt_out=refused) for phone in phones]
     by_number: dict[str, list[dict]] = {}
     for entry in recipients:
         if isinstance(entry, dict):
@@ -179,7 +212,8 @@ def _map_recipient(phone: str, entry: dict) -> SendResult:
     if code in _ACCEPTED_CODES:
         return SendResult(phone, ACCEPTED, message_id, None, cost, code)
     outcome = FAILED if code in _PERMANENT_CODES else RETRY
-    return SendResult(phone, outcome, None, f"{code} {entry.get('status') or 'unknown'}", cost, code)
+    return SendResult(phone, outcome, None, f"{code} {entry.get('status') or 'unknown'}", cost, code,
+                      opt_out=code == _BLACKLIST_CODE)
 
 
 def _snippet(value) -> str:

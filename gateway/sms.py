@@ -22,6 +22,7 @@ import redis_guard
 from extensions import db
 from gateway import bp
 from gateway import plain
+from gateway.providers import read_delivery_report
 from office import delivery
 from office import optout
 from office import outbox
@@ -138,7 +139,7 @@ def _handle(phone: str, text: str, external_id: str | None, link_id: str | None)
         return  # delivered twice; the first delivery already answered
     length = analyze(text)
     message = Message(direction="in", phone=phone, text=text, segments=length.segments, encoding=length.encoding,
-                      status=outbox.RECEIVED, kind="incoming", external_id=external_id, link_id=link_id)
+                      status=outbox.RECEIVED, kind=outbox.Kind.INCOMING, external_id=external_id, link_id=link_id)
     db.session.add(message)
     # A copy delivered at the same moment fails here, before anything else is done, and is retried by _commit.
     db.session.flush()
@@ -159,8 +160,9 @@ def delivery_report():
         return plain("id and status must not be empty", 400)
     if len(provider_id) > delivery.PROVIDER_ID_SIZE:
         return plain("id is too long to be a message id", 400)
+    reading = read_delivery_report(status, request.form.get("failureReason"))
     report = _commit(lambda: delivery.record_report(
-        provider_id, status, phone=request.form.get("phoneNumber"),
+        provider_id, status, reading.outcome, opt_out=reading.opt_out, phone=request.form.get("phoneNumber"),
         network_code=request.form.get("networkCode"), failure_reason=request.form.get("failureReason"),
     ))
     if not report.matched:

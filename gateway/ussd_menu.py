@@ -321,7 +321,7 @@ def _send_checklist(ctx: Context, state: State) -> None:
         state.finish(TOO_MANY, minutes=_minutes(verdict.retry_after))
         return
     service = ctx.service(state.frame["code"])
-    outbox.queue_sms(ctx.phone, checklist.checklist_sms(service, state.lang), "checklist")
+    outbox.queue_sms(ctx.phone, checklist.checklist_sms(service, state.lang), outbox.Kind.CHECKLIST)
     db.session.commit()
     state.finish(N_("The checklist will come to you by SMS shortly."))
 

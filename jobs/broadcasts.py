@@ -18,10 +18,6 @@ from extensions import db
 from jobs import queues
 from jobs import throttle
 from jobs import timing
-from jobs.send import OPTED_OUT
-from jobs.send import cancel_queued
-from jobs.send import claim
-from jobs.send import hold_until
 from jobs.send import provider
 from jobs.send import record
 from office import broadcasts
@@ -118,7 +114,7 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
     if broadcast.status == broadcasts.CANCELLED:
         # record() cancels a retry of a cancelled broadcast, but one recorded while the cancel was being
         # committed can still be queued here.
-        outcome["cancelled"] = cancel_queued(message_ids, broadcasts.CANCELLED_REASON)
+        outcome["cancelled"] = outbox.cancel(message_ids, outbox.Reason.BROADCAST_CANCELLED)
         db.session.commit()
         outcome["skipped"] = len(message_ids) - outcome["cancelled"]
         return outcome
@@ -136,13 +132,15 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
             ready.append(row)
             soonest = max(soonest, due)
     for due, held in later.items():
-        hold_until([row.id for row in held], due)
+        outbox.hold_until([row.id for row in held], due)
+        db.session.commit()
         enqueue_chunks(broadcast_id, held, tag=queues.at_tag(due), at=due)
         outcome["deferred"] += len(held)
     timing.sleep_until(soonest, now)
     stopped = citizens.opted_out_among({row.phone for row in ready})
     if stopped:
-        outcome["cancelled"] = cancel_queued([row.id for row in ready if row.phone in stopped], OPTED_OUT)
+        outcome["cancelled"] = outbox.cancel([row.id for row in ready if row.phone in stopped],
+                                             outbox.Reason.OPTED_OUT)
         db.session.commit()
         ready = [row for row in ready if row.phone not in stopped]
     chunk_size = current_app.config["SMS_CHUNK_SIZE"]
@@ -152,19 +150,18 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
         for start in range(0, len(group), size):
             batch = group[start:start + size]
             throttle.wait_for(len(batch) * batch[0].segments)
-            claimed = claim([row.id for row in batch], clock.utcnow())
+            claimed = outbox.claim([row.id for row in batch], clock.utcnow())
             if not claimed:
                 outcome["skipped"] += len(batch)
                 continue
-            results = provider().send(text, [row.phone for row in claimed])
-            retry, retry_at = record(claimed, results)
-            outcome["settled"] += len(claimed) - len(retry)
-            outcome["retry"] += len(retry)
-            if retry:
-                retrying = set(retry)
+            recorded = record(claimed, provider().send(text, [row.phone for row in claimed]))
+            outcome["settled"] += len(claimed) - len(recorded.retry)
+            outcome["retry"] += len(recorded.retry)
+            if recorded.retry:
+                retrying = set(recorded.retry)
                 attempt = max(row.attempts for row in claimed)
                 again = [row for row in batch if row.id in retrying]
-                enqueue_chunks(broadcast_id, again, tag=f"a{attempt}", at=retry_at)
+                enqueue_chunks(broadcast_id, again, tag=f"a{attempt}", at=recorded.retry_at)
     broadcasts.finish_if_done(broadcast_id)
     db.session.commit()
     return outcome

@@ -17,7 +17,6 @@ from office.i18n import t
 from office.models import Application
 from office.notifications import shorten
 
-KIND = "reminder"
 BATCH = 500
 
 
@@ -56,7 +55,7 @@ def remind_ready() -> int:
                 .values(reminded_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
             if taken:
                 lang = citizens.language_of(application.phone)
-                outbox.queue_sms(application.phone, reminder_sms(application, lang), KIND,
+                outbox.queue_sms(application.phone, reminder_sms(application, lang), outbox.Kind.REMINDER,
                                  application_id=application.id)
                 queued += 1
         db.session.commit()

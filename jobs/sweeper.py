@@ -34,11 +34,11 @@ from flask import current_app
 from rq.job import Job
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy import update
 
 from extensions import db
 from jobs import broadcasts as broadcast_jobs
 from jobs import queues
+from jobs.send import queue_name
 from jobs.send import send_message
 from office import broadcasts
 from office import clock
@@ -49,9 +49,7 @@ from office.models import Message
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_REASON = "outcome unknown: the worker stopped during the provider call"
 MAX_REQUEUE = 50_000
-_BATCH = 5000  # ids per IN (...) list, well under SQLite's limit on bound parameters
 # What enqueueing a row again needs (broadcast chunks are sized by text and segments).
 _REQUEUE_COLUMNS = (Message.id, Message.broadcast_id, Message.priority, Message.text, Message.segments)
 
@@ -82,12 +80,7 @@ def sweep() -> dict:
 
 def settle_stale_sending(now: datetime) -> dict:
     """Rows left in `sending` past the grace period become `unknown`; they are never sent again."""
-    # No provider id to look at: the send job stores it in the same UPDATE that leaves `sending`.
-    cutoff = now - _seconds("SEND_SENDING_GRACE_SECONDS")
-    unknown = db.session.execute(
-        update(Message).where(Message.status == outbox.SENDING, Message.updated_at < cutoff)
-        .values(status=outbox.UNKNOWN, last_error=UNKNOWN_REASON, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    unknown = outbox.settle_unknown(now - _seconds("SEND_SENDING_GRACE_SECONDS"), now)
     db.session.commit()
     return {"sending_to_unknown": unknown}
 
@@ -122,7 +115,8 @@ def requeue_failed_enqueues(now: datetime) -> int:
         return 0
     _enqueue_again(rows, tag="r" + queues.at_tag(now))
     # Unmarked only now: a pass that dies before this leaves them marked, and the next one enqueues them.
-    _update([row.id for row in rows], enqueue_failed_at=None)
+    outbox.mark_requeued([row.id for row in rows])
+    db.session.commit()
     log.warning("enqueued %d queued messages whose enqueue had failed", len(rows))
     return len(rows)
 
@@ -140,18 +134,11 @@ def requeue_stale_queued(now: datetime, covered: set[int]) -> int:
         return 0
     # Touched, they count as stale again only if another grace period passes without their new job running;
     # unmarked, the redispatch pass leaves them to that job.
-    _update([row.id for row in lost], updated_at=now, enqueue_failed_at=None)
+    outbox.mark_requeued([row.id for row in lost], now)
+    db.session.commit()
     _enqueue_again(lost, tag="s" + queues.at_tag(now))
     log.warning("re-enqueued %d queued messages that had no job", len(lost))
     return len(lost)
-
-
-def _update(ids: list[int], **values) -> None:
-    """Set `values` on the rows `ids`, a batch of ids per statement, and commit."""
-    for start in range(0, len(ids), _BATCH):
-        db.session.execute(update(Message).where(Message.id.in_(ids[start:start + _BATCH]))
-                           .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def _enqueue_again(rows, tag: str) -> None:
@@ -159,7 +146,7 @@ def _enqueue_again(rows, tag: str) -> None:
     by_broadcast: dict[int, list] = {}
     for row in rows:
         if row.broadcast_id is None:
-            queues.enqueue(queues.HIGH if row.priority == "high" else queues.BULK, send_message, row.id,
+            queues.enqueue(queue_name(row), send_message, row.id,
                            job_id=queues.send_job_id(row.id, tag))
         else:
             by_broadcast.setdefault(row.broadcast_id, []).append(row)
@@ -181,9 +168,6 @@ def start_lost_broadcasts(now: datetime, covered: set[int]) -> int:
 
 def mark_missing_reports(now: datetime) -> int:
     """Flag `sent` rows whose delivery report never came within DLR_TIMEOUT_HOURS."""
-    cutoff = now - timedelta(hours=current_app.config["DLR_TIMEOUT_HOURS"])
-    changed = db.session.execute(
-        update(Message).where(Message.status == outbox.SENT, Message.sent_at < cutoff, Message.last_error.is_(None))
-        .values(last_error=broadcasts.NO_REPORT).execution_options(synchronize_session=False)).rowcount
+    changed = outbox.flag_missing_reports(now - timedelta(hours=current_app.config["DLR_TIMEOUT_HOURS"]))
     db.session.commit()
     return changed

@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import current_app
 
 from office import quiet_hours
+from office.outbox import Kind
 
-STATUS = "status"
 # RQ's scheduler wakes once a second; a wait shorter than that is slept in the job instead.
 RESOLUTION = timedelta(seconds=1)
 
@@ -33,7 +33,7 @@ def due_time(kind: str, send_after: datetime | None, now: datetime, *, urgent: b
     quiet hours.
     """
     due = max(now, send_after or now)
-    if kind == STATUS and send_after is None:
+    if kind == Kind.STATUS and send_after is None:
         due = now + timedelta(seconds=current_app.config["STATUS_COLLAPSE_SECONDS"])
     if quiet_hours.is_held(kind, urgent):
         end = quiet_hours.window_end(due, current_app.config.get("QUIET_HOURS"))

@@ -117,7 +117,7 @@ def change_status(reference: str, new_status: str, note=None, *, actor: str) -> 
 def _notify(application: Application) -> None:
     lang = citizens.language_of(application.phone)
     text = notifications.status_sms(application, lang)
-    outbox.queue_sms(application.phone, text, "status", application_id=application.id)
+    outbox.queue_sms(application.phone, text, outbox.Kind.STATUS, application_id=application.id)
 
 
 def get_by_reference(reference) -> Application:

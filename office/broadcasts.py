@@ -14,7 +14,6 @@ from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import func
-from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -39,16 +38,11 @@ SENDING = "sending"
 DONE = "done"
 CANCELLED = "cancelled"
 
-KIND = "broadcast"
 # What a committed transaction hands on (office.after_commit) for each broadcast it created.
 STARTED = "broadcast_started"
 MAX_SEGMENTS = 6
-# Why a message of a cancelled broadcast was not sent (also written by the send jobs).
-CANCELLED_REASON = "broadcast cancelled"
 MAX_SCHEDULE_AHEAD = timedelta(days=90)
 UNKNOWN_LISTED = 1000
-NO_REPORT = "no delivery report"
-_INSERT_BATCH = 2000
 
 
 class NotCancellable(DomainError):
@@ -215,11 +209,7 @@ def cancel(broadcast_id, *, actor: str) -> Broadcast:
         if broadcast.status == CANCELLED:
             return broadcast
         raise NotCancellable("This broadcast has already finished.")
-    cancelled = db.session.execute(
-        update(Message).where(Message.broadcast_id == broadcast.id, Message.status == outbox.QUEUED)
-        .values(status=outbox.CANCELLED, last_error=CANCELLED_REASON, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    cancelled = outbox.cancel_broadcast(broadcast.id)
     audit.record(actor, "broadcast.cancel", str(broadcast.id), cancelled=cancelled)
     db.session.refresh(broadcast)
     return broadcast
@@ -238,21 +228,12 @@ def materialize(broadcast_id: int) -> int:
     if not taken:
         return 0
     broadcast = db.session.get(Broadcast, broadcast_id)
-    texts = _texts(broadcast.text, broadcast.text_en)
-    length = {lang: analyze(body) for lang, body in texts.items()}
-    now = clock.utcnow()
     recipients = resolve(broadcast.audience).recipients
-    # In slices, so a 100,000-recipient audience never holds 100,000 row dicts in memory at once.
-    for start in range(0, len(recipients), _INSERT_BATCH):
-        db.session.execute(insert(Message), [
-            {"direction": "out", "phone": phone, "text": texts[lang], "segments": length[lang].segments,
-             "encoding": length[lang].encoding, "status": outbox.QUEUED, "kind": KIND, "priority": "bulk",
-             "broadcast_id": broadcast_id, "attempts": 0, "created_at": now, "updated_at": now}
-            for phone, lang in recipients[start:start + _INSERT_BATCH]])
+    outbox.queue_broadcast(broadcast_id, recipients, _texts(broadcast.text, broadcast.text_en))
     broadcast.recipients = len(recipients)
     if not recipients:
         broadcast.status = DONE
-        broadcast.finished_at = now
+        broadcast.finished_at = clock.utcnow()
     db.session.flush()
     return len(recipients)
 
@@ -294,7 +275,7 @@ def unknown_outcomes(broadcast_id: int | None = None, limit: int = UNKNOWN_LISTE
 def progress(broadcast: Broadcast) -> Progress:
     """Everything staff need to follow a broadcast beside its own fields."""
     no_report = db.session.scalar(select(func.count()).where(
-        Message.broadcast_id == broadcast.id, Message.status == outbox.SENT, Message.last_error == NO_REPORT))
+        Message.broadcast_id == broadcast.id, Message.status == outbox.SENT, Message.last_error == outbox.Reason.NO_REPORT))
     retried = db.session.scalar(select(func.count()).where(
         Message.broadcast_id == broadcast.id, Message.attempts > 1))
     return Progress(status_counts(broadcast.id), retried, no_report, unknown_outcomes(broadcast.id))

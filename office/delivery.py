@@ -1,11 +1,11 @@
 """Delivery reports: what the telco says became of a message we sent, applied to the outbox row.
 
-AT reports by the messageId it gave at send time. Reports can arrive twice, out of order, or before
+The telco reports by the id it gave at send time. Reports can arrive twice, out of order, or before
 the send job has stored that id, so every report is kept: one that matches no message yet is
 applied by `apply_pending` when the send is recorded, and old unmatched ones are purged.
 
-States only move forward: queued < sending (or unknown) < sent < delivered | failed. A final state
-is never changed again, so a late "Sent" never undoes "Success".
+The gateway reads the telco's words (its status and failure reason) into an outcome (sent, delivered,
+failed, or none) and whether the number refuses our SMS; the outbox moves the row, never backwards.
 """
 from datetime import timedelta
 
@@ -21,39 +21,30 @@ from office.models import DeliveryReport
 from office.models import Message
 from office.phones import phone_or_none
 
-# AT's status words (compared case-insensitively) and the outbox state each means.
-STATES = {
-    "sent": outbox.SENT,
-    "submitted": outbox.SENT,
-    "buffered": outbox.SENT,
-    "success": outbox.DELIVERED,
-    "failed": outbox.FAILED,
-    "rejected": outbox.FAILED,
-}
-_RANK = {outbox.QUEUED: 0, outbox.SENDING: 1, outbox.UNKNOWN: 1, outbox.SENT: 2}
-FINAL = frozenset({outbox.DELIVERED, outbox.FAILED, outbox.CANCELLED})
-BLACKLISTED = "userinblacklist"
-
 # Column sizes of DeliveryReport; longer values are cut rather than refused, the report still counts.
 _STATUS_SIZE, _NETWORK_SIZE, _REASON_SIZE, _PHONE_SIZE = 20, 10, 60, 20
 PROVIDER_ID_SIZE = 80
 
 
 def message_for(provider_id: str) -> Message | None:
-    """The outgoing message AT knows by `provider_id`, if its send has been recorded."""
+    """The outgoing message the telco knows by `provider_id`, if its send has been recorded."""
     return db.session.scalar(select(Message).where(Message.provider_id == provider_id))
 
 
-def record_report(provider_id: str, status: str, *, phone: str | None = None, network_code: str | None = None,
+def record_report(provider_id: str, status: str, outcome: str | None, *, opt_out: bool = False,
+                  phone: str | None = None, network_code: str | None = None,
                   failure_reason: str | None = None) -> DeliveryReport:
     """Store one report and apply it to its message if the send is already recorded (current transaction).
 
-    A `UserInBlackList` failure opts the phone out, matched or not.
+    `status` is the telco's own word, kept as it came; `outcome` what it means (outbox.SENT, DELIVERED,
+    FAILED, or None for a word that changes nothing). With `opt_out` the phone is opted out, matched or not.
     """
     valid_phone = phone_or_none(phone)
     report = DeliveryReport(
         provider_id=provider_id,
         status=status[:_STATUS_SIZE],
+        outcome=outcome,
+        opt_out=opt_out,
         phone=valid_phone or clip(phone, _PHONE_SIZE),
         network_code=clip(network_code, _NETWORK_SIZE),
         failure_reason=clip(failure_reason, _REASON_SIZE),
@@ -64,7 +55,7 @@ def record_report(provider_id: str, status: str, *, phone: str | None = None, ne
     message = message_for(provider_id)
     if message is not None:
         _apply(message, report)
-    elif _blacklisted(report) and valid_phone:
+    elif opt_out and valid_phone:
         optout.stop_all(valid_phone)
     db.session.flush()
     return report
@@ -98,26 +89,25 @@ def purge_unmatched(older_than: timedelta) -> int:
     return result.rowcount
 
 
-def _blacklisted(report: DeliveryReport) -> bool:
-    return (report.failure_reason or "").casefold() == BLACKLISTED
+def apply_early_reports(provider_ids: list[str]) -> int:
+    """Apply reports that arrived before these sends were recorded (the telco can be that quick); returns
+    how many messages had one."""
+    if not provider_ids:
+        return 0
+    early = set(db.session.scalars(select(DeliveryReport.provider_id).where(
+        DeliveryReport.provider_id.in_(provider_ids), DeliveryReport.matched.is_(False))))
+    if not early:
+        return 0
+    messages = list(db.session.scalars(select(Message).where(Message.provider_id.in_(early))))
+    for message in messages:
+        apply_pending(message)
+    return len(messages)
 
 
 def _apply(message: Message, report: DeliveryReport) -> None:
     report.matched = True
-    if _blacklisted(report):
+    if report.opt_out:
         optout.stop_all(message.phone)
-    new = STATES.get(report.status.casefold())
-    # Unknown words (AT has others, e.g. "Expired") are kept on the report but change nothing.
-    if new is None or message.status in FINAL:
-        return
-    if new not in FINAL and _RANK[new] <= _RANK.get(message.status, 0):
-        return
-    now = utcnow()
-    message.status = new
-    if new == outbox.SENT:
-        message.sent_at = message.sent_at or now
-    elif new == outbox.DELIVERED:
-        message.delivered_at = now
-    else:
-        message.failed_at = now
-        message.last_error = report.failure_reason or report.status
+    # A word that means nothing to us (AT has others) is kept on the report but changes nothing.
+    if report.outcome is not None:
+        outbox.apply_report(message, report.outcome, report.failure_reason or report.status)

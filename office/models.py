@@ -179,7 +179,10 @@ class DeliveryReport(db.Model):
     __tablename__ = "delivery_reports"
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(80), index=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # the telco's own word, kept as it came
+    # What the telco's word means, as the gateway read it: sent, delivered, failed, or None (no change).
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    opt_out: Mapped[bool] = mapped_column(Boolean, default=False)  # the telco says the number refuses our SMS
     phone: Mapped[str | None] = mapped_column(String(20))
     network_code: Mapped[str | None] = mapped_column(String(10))
     failure_reason: Mapped[str | None] = mapped_column(String(60))

@@ -12,8 +12,9 @@ from datetime import UTC
 from functools import lru_cache
 
 from office import clock
+from office.outbox import Kind
 
-HELD_KINDS = frozenset({"status", "reminder", "broadcast"})
+HELD_KINDS = frozenset({Kind.STATUS, Kind.REMINDER, Kind.BROADCAST})
 
 
 @dataclass(frozen=True)

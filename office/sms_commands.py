@@ -26,13 +26,12 @@ from office.checklist import checklist_sms
 from office.errors import NotFound
 from office.i18n import language
 
-REPLY = "reply"
 
 
 @dataclass(frozen=True)
 class Reply:
     text: str
-    kind: str = REPLY
+    kind: outbox.Kind = outbox.Kind.REPLY
 
 
 def answer(phone: str, text: str) -> Reply | None:
@@ -49,7 +48,7 @@ def answer(phone: str, text: str) -> Reply | None:
         created = citizens.find(phone)
         if created is not None:
             created.language = lang
-    if reply is None or (reply.kind != outbox.OPTOUT_KIND and citizens.is_opted_out(phone)):
+    if reply is None or (reply.kind != outbox.Kind.OPTOUT and citizens.is_opted_out(phone)):
         return None
     return reply
 
@@ -101,7 +100,7 @@ def _stop(phone: str, command: keywords.Command, lang: str) -> Reply | None:
     if citizens.is_opted_out(phone):
         return None  # the one last SMS was already sent
     optout.stop_all(phone)
-    return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), outbox.OPTOUT_KIND)
+    return Reply(replies.opted_out(lang, current_app.config["SMS_SHORTCODE"]), outbox.Kind.OPTOUT)
 
 
 def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply | None:

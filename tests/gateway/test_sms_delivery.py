@@ -54,7 +54,7 @@ def test_a_failure_report_keeps_the_reason(client):
 
 @pytest.mark.parametrize("status, state", [
     ("Sent", "sent"), ("Submitted", "sent"), ("Buffered", "sent"), ("Success", "delivered"), ("Failed", "failed"),
-    ("Rejected", "failed"), ("SUCCESS", "delivered"), ("failed", "failed"), ("Expired", "sending"),
+    ("Rejected", "failed"), ("SUCCESS", "delivered"), ("failed", "failed"), ("Expired", "failed"),
 ])
 def test_each_posted_status_maps_to_its_state(client, status, state):
     message = sent_message()

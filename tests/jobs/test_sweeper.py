@@ -7,7 +7,7 @@ from extensions import db
 from gateway.providers import SendResult
 from jobs import queues
 from jobs import sweeper
-from jobs.send import Claimed
+from office.outbox import Claimed
 from jobs.send import record
 from office import broadcasts
 from office import clock
@@ -114,7 +114,7 @@ def test_a_stale_send_without_provider_id_becomes_unknown_and_is_never_resent(ap
 
     assert report["sending_to_unknown"] == 1 and report["requeued"] == 0
     rows = {m.id: m for m in fresh_messages()}
-    assert rows[stale].status == outbox.UNKNOWN and rows[stale].last_error == sweeper.UNKNOWN_REASON
+    assert rows[stale].status == outbox.UNKNOWN and rows[stale].last_error == outbox.Reason.OUTCOME_UNKNOWN
     assert rows[recent].status == outbox.SENDING  # its worker may still be in the provider call
     assert simulator.messages(PHONE) == []
     assert [item.id for item in broadcasts.unknown_outcomes()] == [stale]
@@ -140,7 +140,7 @@ def test_a_stale_send_is_never_guessed_sent_and_the_report_has_no_such_count(app
 
 def test_a_late_answer_from_the_provider_settles_an_unknown_outcome(app, settings):
     message_id = queue_reply()
-    set_row(message_id, status=outbox.UNKNOWN, attempts=1, last_error=sweeper.UNKNOWN_REASON)
+    set_row(message_id, status=outbox.UNKNOWN, attempts=1, last_error=outbox.Reason.OUTCOME_UNKNOWN)
 
     record([Claimed(message_id, PHONE, 1)], [SendResult(PHONE, "accepted", "ATXid_late", None)])
 
@@ -156,7 +156,7 @@ def test_sent_messages_without_a_delivery_report_for_48_hours_are_flagged_but_st
     assert sweeper.sweep()["no_delivery_report"] == 1
     assert sweeper.sweep()["no_delivery_report"] == 0
     rows = {m.id: m for m in fresh_messages()}
-    assert (rows[old].status, rows[old].last_error) == (outbox.SENT, broadcasts.NO_REPORT)
+    assert (rows[old].status, rows[old].last_error) == (outbox.SENT, outbox.Reason.NO_REPORT)
     assert rows[new].last_error is None
 
 

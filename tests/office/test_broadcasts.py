@@ -215,7 +215,7 @@ def test_progress_counts_every_state_and_lists_unknown_outcomes(app):
     db.session.commit()
     rows = db.session.scalars(select(Message).where(Message.broadcast_id == broadcast.id).order_by(Message.id)).all()
     rows[0].status, rows[0].last_error = outbox.UNKNOWN, "outcome unknown"
-    rows[1].status, rows[1].last_error = outbox.SENT, broadcasts.NO_REPORT
+    rows[1].status, rows[1].last_error = outbox.SENT, outbox.Reason.NO_REPORT
     rows[2].status, rows[2].attempts = outbox.DELIVERED, 3
     db.session.commit()
 
