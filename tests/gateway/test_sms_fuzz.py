@@ -7,7 +7,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 
 from extensions import db
-from office.keywords import KEYWORDS
+from gateway.sms.keywords import KEYWORDS
 from office.models import Message
 from tests.strategies import FORM
 from tests.strategies import as_received

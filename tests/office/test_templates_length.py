@@ -8,7 +8,7 @@ import pytest
 from office import catalog
 from office import lifecycle
 from office import notifications
-from office import replies
+from gateway.sms import replies
 from office.applications import StatusView
 from office.checklist import checklist_sms
 from office.gsm import analyze

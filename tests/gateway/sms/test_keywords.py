@@ -2,8 +2,8 @@ import itertools
 
 import pytest
 
-from office import keywords
-from office.keywords import parse
+from gateway.sms import keywords
+from gateway.sms.keywords import parse
 
 
 @pytest.mark.parametrize("text, action, lang", [

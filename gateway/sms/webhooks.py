@@ -23,10 +23,10 @@ from extensions import db
 from gateway import bp
 from gateway import plain
 from gateway.providers import read_delivery_report
+from gateway.sms import commands
 from office import delivery
 from office import optout
 from office import outbox
-from office import sms_commands
 from office.gsm import analyze
 from office.models import Message
 from office.phones import phone_or_none
@@ -143,7 +143,7 @@ def _handle(phone: str, text: str, external_id: str | None, link_id: str | None)
     db.session.add(message)
     # A copy delivered at the same moment fails here, before anything else is done, and is retried by _commit.
     db.session.flush()
-    reply = sms_commands.answer(phone, text)
+    reply = commands.answer(phone, text)
     if reply is not None:
         outbox.queue_sms(phone, reply.text, reply.kind, link_id=link_id, in_reply_to_id=message.id)
 

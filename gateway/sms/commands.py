@@ -12,16 +12,16 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from gateway.sms import keywords
+from gateway.sms import replies
 from office import applications
 from office import catalog
 from office import citizens
 from office import feedback
-from office import keywords
 from office import optout
 from office import outbox
 from office import ratelimit
 from office import references
-from office import replies
 from office.checklist import checklist_sms
 from office.errors import NotFound
 from office.i18n import language

@@ -12,7 +12,7 @@ from office.gsm import to_gsm
 from office.i18n import t
 from office.notifications import shorten
 
-SMS_LIMIT = 160
+ONE_SEGMENT = 160  # GSM-7 characters in a one-segment SMS
 # A masked name such as "B*** S****** W******" only confirms whose application it is; two words do that.
 NAME_BUDGET = 24
 
@@ -39,7 +39,7 @@ def status_answer(view: StatusView, lang: str) -> str:
                     service=view.service, name=shorten(view.masked_name, NAME_BUDGET), label=view.label))
     if view.note:
         prefix = head + " " + t(lang, "Note:") + " "
-        text = prefix + shorten(" ".join(_gsm_only(view.note).split()), SMS_LIMIT - len(prefix))
+        text = prefix + shorten(" ".join(_gsm_only(view.note).split()), ONE_SEGMENT - len(prefix))
     else:
         text = head + " " + to_gsm(view.next_step)
     return text if fits_one_segment(text) else head
