@@ -19,14 +19,17 @@ from werkzeug.serving import make_server
 
 from simulator.testing import wait_until_up
 from tests import procfile
+from tests.helpers import ROOT
 from tests.redis_server import RedisServer
 from tests.redis_server import free_port
+
+# Fixtures other modules define, shared by name here so no test imports a fixture.
+pytest_plugins = ["tests.simulator.fixtures"]
 
 # CI machines are small and shared: judge properties by their results, not by how fast an example ran.
 settings.register_profile("lekas", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("lekas")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Tables the catalog load fills once per session; every other table is emptied between tests.
 KEPT_TABLES = {"services", "kelurahan", "alembic_version"}
 
@@ -130,6 +133,17 @@ def make_app(lekas_env):
     for extra in made:
         with extra.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def settings(app, monkeypatch):
+    """Change app settings for this test only: settings(SMS_CHUNK_SIZE=3, ...)."""
+
+    def change(**values):
+        for key, value in values.items():
+            monkeypatch.setitem(app.config, key, value)
+
+    return change
 
 
 @pytest.fixture
@@ -260,9 +274,12 @@ def worker(app, lekas_env):
         return proc
 
     yield start
+    # Each worker's log is printed at teardown; pytest shows it only when the test failed.
     for proc in started:
         proc.stop()
+        print(f"--- worker {proc.process.pid} ---\n{proc.output()[-20000:]}")
         proc.log.close()
+        os.unlink(proc.log.name)
 
 
 @pytest.fixture

@@ -1,15 +1,27 @@
-"""Helpers the tests share: polling for what other processes do, and records made as a request makes them.
+"""Helpers the tests share: polling for what other processes do, records made as a request makes them,
+subscribers in bulk, rows as other processes left them, office times.
 
 A domain function writes into the caller's transaction; these helpers commit, as the view or command that
 calls the domain would, so live servers, workers and fresh sessions see the result.
 """
+import os
 import time
+from datetime import UTC
+from datetime import datetime
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy import select
 
 from extensions import db
 from office import applications
+from office.clock import utcnow
 from office.models import Application
+from office.models import Citizen
+from office.models import Message
+
+# The repository: where processes under test start (their working directory) and files are found.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
@@ -40,3 +52,40 @@ def move(reference: str, status: str, note=None, *, actor="test") -> Application
     application = applications.change_status(reference, status, note, actor=actor)
     db.session.commit()
     return application
+
+
+def phone(n: int) -> str:
+    """The n-th test phone number, valid for Indonesia and the simulator."""
+    return f"+62812{n:08d}"
+
+
+def add_subscribers(count: int, *, start: int = 0, language: str = "id", kelurahan_id: int | None = None,
+                    opted_out: bool = False) -> list[str]:
+    """Insert `count` subscribed citizens in one statement; returns their phones."""
+    now = utcnow()
+    phones = [phone(start + n) for n in range(count)]
+    db.session.execute(insert(Citizen), [
+        {"phone": p, "language": language, "subscribed": not opted_out, "subscribed_at": now,
+         "kelurahan_id": kelurahan_id, "opted_out_at": now if opted_out else None, "created_at": now}
+        for p in phones])
+    db.session.commit()
+    return phones
+
+
+def fresh_messages(**where) -> list[Message]:
+    """Outgoing rows as they are now in the database (written by any process), oldest first."""
+    db.session.rollback()
+    query = select(Message).where(Message.direction == "out").order_by(Message.id)
+    for name, value in where.items():
+        query = query.where(getattr(Message, name) == value)
+    return list(db.session.scalars(query))
+
+
+def office_time(text: str) -> datetime:
+    """An office-time ISO string as naive UTC, the form the database holds."""
+    from office import clock
+
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.office_tz())
+    return moment.astimezone(UTC).replace(tzinfo=None)

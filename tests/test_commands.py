@@ -22,8 +22,8 @@ def test_init_db_twice_changes_nothing(runner):
     assert table_snapshot() == before
 
 
-def test_seed_demo_is_refused_in_production(app, runner, monkeypatch):
-    monkeypatch.setitem(app.config, "LEKAS_ENV", "production")
+def test_seed_demo_is_refused_in_production(app, runner, settings):
+    settings(LEKAS_ENV="production")
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "refused" in result.output
     assert db.session.scalar(select(func.count()).select_from(Application)) == 0

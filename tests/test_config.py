@@ -9,7 +9,7 @@ import config
 from config import DEV_SECRET_KEY
 from config import MIN_CALLBACK_TOKEN
 from config import MIN_SECRET_KEY
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 FORMS = {setting.name: setting.form.text for setting in config.SETTINGS}
 

@@ -16,8 +16,8 @@ from office import outbox
 from office.models import Application
 from office.models import Message
 from tests.helpers import wait_until
-from tests.jobs.helpers import fresh_messages
-from tests.jobs.helpers import phone
+from tests.helpers import fresh_messages
+from tests.helpers import phone
 
 # What the issue asks of every answer while Redis is paused (Africa's Talking gives up after 15 s).
 GOAL = 1.0

@@ -1,7 +1,7 @@
 """Broadcasts over the JSON API: preview, create, progress while sending, cancel, and bad input."""
 import pytest
 
-from tests.jobs.helpers import add_subscribers
+from tests.helpers import add_subscribers
 
 TEXT = "Kantor camat tutup Jumat, 1 Desember, karena hari libur nasional."
 

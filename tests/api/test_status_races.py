@@ -77,7 +77,7 @@ def test_an_illegal_move_says_which_status_it_found(api):
 
 
 def test_two_racing_cancels_of_one_broadcast_both_answer_cancelled(app, live_server, api_key):
-    from tests.jobs.helpers import add_subscribers
+    from tests.helpers import add_subscribers
 
     add_subscribers(2)
     headers = {"Authorization": f"Bearer {api_key}"}

@@ -147,8 +147,8 @@ def test_mistyped_references_do_not_use_up_the_lookup_allowance(app, text, needs
     assert ref in only(text(PHONE, f"STATUS {ref}"))
 
 
-def test_every_status_attempt_counts_against_a_higher_cap(app, text, needs_documents, monkeypatch):
-    monkeypatch.setitem(app.config, "STATUS_ATTEMPT_LIMIT", 8)
+def test_every_status_attempt_counts_against_a_higher_cap(app, text, needs_documents, settings):
+    settings(STATUS_ATTEMPT_LIMIT=8)
     ref = needs_documents.reference
     wrong = ref[:-1] + str((int(ref[-1]) + 1) % 10)
     for _ in range(8):
@@ -194,8 +194,8 @@ def test_stop_opts_out_with_one_last_sms(text, sms):
 
 
 def test_asking_whether_ktp_stock_is_out_gets_help_and_keeps_the_ready_notice(app, text, run_jobs, simulator,
-                                                                               monkeypatch):
-    monkeypatch.setitem(app.config, "STATUS_COLLAPSE_SECONDS", 0)
+                                                                               settings):
+    settings(STATUS_COLLAPSE_SECONDS=0)
     application = new_application(phone=PHONE)
     run_jobs()  # the receipt
     reply = only(text(PHONE, "STOK KTP habis?"))

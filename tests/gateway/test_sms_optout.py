@@ -12,10 +12,10 @@ PHONE = "+6281234567001"
 
 
 @pytest.fixture(autouse=True)
-def status_notifications_go_at_once(app, monkeypatch):
+def status_notifications_go_at_once(app, settings):
     # Status SMS normally wait a while so quick successive changes collapse into one; here the send job
     # must try them at once, so the opt-out check at send time is what stops them.
-    monkeypatch.setitem(app.config, "STATUS_COLLAPSE_SECONDS", 0)
+    settings(STATUS_COLLAPSE_SECONDS=0)
 
 
 def stop_by_sms(simulator, client):

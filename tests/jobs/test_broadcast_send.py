@@ -11,9 +11,9 @@ from office import citizens
 from office import outbox
 from office.models import Broadcast
 from office.models import Message
-from tests.jobs.helpers import add_subscribers
-from tests.jobs.helpers import fresh_messages
-from tests.jobs.helpers import office_time
+from tests.helpers import add_subscribers
+from tests.helpers import fresh_messages
+from tests.helpers import office_time
 
 TEXT = "Besok Sabtu kantor buka 08.00-12.00 untuk perekaman KTP-el."
 ENGLISH = "Tomorrow (Saturday) the office opens 08.00-12.00 for KTP-el recording."

@@ -16,11 +16,11 @@ from office import outbox
 from office.models import Broadcast
 from office.models import Message
 from tests.helpers import wait_until
-from tests.jobs.helpers import add_subscribers
+from tests.helpers import add_subscribers
 from tests.jobs.helpers import clock_offset_to
-from tests.jobs.helpers import fresh_messages
+from tests.helpers import fresh_messages
 from tests.jobs.helpers import kill_tree
-from tests.jobs.helpers import office_time
+from tests.helpers import office_time
 from tests.helpers import move
 from tests.helpers import new_application
 

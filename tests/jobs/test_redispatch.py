@@ -10,7 +10,7 @@ import requests
 
 from office import outbox
 from tests.helpers import wait_until
-from tests.jobs.helpers import fresh_messages
+from tests.helpers import fresh_messages
 from tests.jobs.helpers import kill_tree
 
 PHONE = "+6281234567001"

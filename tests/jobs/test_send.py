@@ -10,8 +10,8 @@ from jobs.send import send_message
 from office import citizens
 from office import outbox
 from office.models import Message
-from tests.jobs.helpers import fresh_messages
-from tests.jobs.helpers import office_time
+from tests.helpers import fresh_messages
+from tests.helpers import office_time
 from tests.helpers import move
 from tests.helpers import new_application
 

@@ -15,8 +15,8 @@ from office import outbox
 from office.models import Broadcast
 from office.models import DeliveryReport
 from office.models import Message
-from tests.jobs.helpers import add_subscribers
-from tests.jobs.helpers import fresh_messages
+from tests.helpers import add_subscribers
+from tests.helpers import fresh_messages
 from tests.helpers import new_application
 
 PHONE = "+6281234567890"

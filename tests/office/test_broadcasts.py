@@ -16,8 +16,8 @@ from office.errors import NotFound
 from office.models import AuditLog
 from office.models import Broadcast
 from office.models import Message
-from tests.jobs.helpers import add_subscribers
-from tests.jobs.helpers import phone
+from tests.helpers import add_subscribers
+from tests.helpers import phone
 from tests.helpers import move
 from tests.helpers import new_application
 
@@ -78,8 +78,8 @@ def test_pasted_numbers_are_cleaned_duplicates_and_opted_out_removed_invalid_rep
     assert summary.invalid == ["12345", "halo", "42"]
 
 
-def test_english_speakers_get_the_english_text_and_cost_counts_each_texts_segments(app, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_COST_PER_SEGMENT", 300)
+def test_english_speakers_get_the_english_text_and_cost_counts_each_texts_segments(app, settings):
+    settings(SMS_COST_PER_SEGMENT=300)
     add_subscribers(3)
     add_subscribers(2, start=10, language="en")
     english = "Office closed on Friday for a public holiday. " * 4  # 2 segments
@@ -139,8 +139,8 @@ def test_an_empty_audience_is_refused_rather_than_sent_to_nobody(app):
     assert db.session.scalar(select(func.count()).select_from(Broadcast)) == 0
 
 
-def test_send_at_is_office_time_without_offset_and_past_times_mean_now(app, monkeypatch):
-    monkeypatch.setitem(app.config, "LEKAS_CLOCK", "2026-11-30T10:00:00+07:00")
+def test_send_at_is_office_time_without_offset_and_past_times_mean_now(app, settings):
+    settings(LEKAS_CLOCK="2026-11-30T10:00:00+07:00")
     assert broadcasts.parse_send_at("2026-11-30T15:30:00") == clock.utcnow() + timedelta(hours=5, minutes=30)
     assert broadcasts.parse_send_at("2026-11-30T08:30:00Z") == clock.utcnow() + timedelta(hours=5, minutes=30)
     assert broadcasts.parse_send_at("2026-11-29T15:30:00+07:00") is None

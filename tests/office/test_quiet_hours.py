@@ -5,7 +5,7 @@ import pytest
 
 from office import quiet_hours
 from office.quiet_hours import Window
-from tests.jobs.helpers import office_time
+from tests.helpers import office_time
 
 
 @pytest.mark.parametrize("local, end", [
@@ -29,11 +29,11 @@ def test_a_window_within_one_day_ends_the_same_day(app):
     assert quiet_hours.window_end(office_time("2026-11-30T23:30:00"), "12:00-13:00") is None
 
 
-def test_the_window_is_read_in_office_time_not_utc(app, monkeypatch):
+def test_the_window_is_read_in_office_time_not_utc(app, settings):
     # 14:30 UTC is 21:30 in Palangka Raya (UTC+7) but only 17:30 in Moscow.
     moment = datetime(2026, 11, 30, 14, 30)
     assert quiet_hours.window_end(moment, "21:00-07:00") == datetime(2026, 12, 1, 0, 0)
-    monkeypatch.setitem(app.config, "OFFICE_TZ", "Europe/Moscow")
+    settings(OFFICE_TZ="Europe/Moscow")
     assert quiet_hours.window_end(moment, "21:00-07:00") is None
 
 

@@ -1,6 +1,6 @@
 """Fixtures for tests that need the telco simulator without Lekas: a recorder stands in for Lekas's webhooks.
 
-Import them into a test module or conftest (`from tests.simulator.fixtures import telco, recorder`).
+Shared with every test through `pytest_plugins` in tests/conftest.py.
 """
 import pytest
 
