@@ -10,7 +10,7 @@ export PYTHONUNBUFFERED := 1
 test-postgres: $(BIN)/.installed system-deps
 	scripts/with-postgres $(BIN)/pytest
 
-.PHONY: run test test-postgres system-deps redis stop-redis benchmarks clean
+.PHONY: run test test-postgres lint system-deps redis stop-redis benchmarks clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
@@ -24,6 +24,11 @@ run: $(BIN)/.installed system-deps redis
 
 test: $(BIN)/.installed system-deps
 	$(BIN)/pytest
+
+# Style (ruff: pyflakes, pycodestyle, isort, pyupgrade) and the import contracts in pyproject.toml.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 benchmarks: $(BIN)/.installed system-deps
 	$(BIN)/python benchmarks/ussd.py

@@ -5,12 +5,12 @@ from flask import g
 from flask import jsonify
 
 from api import bp
+from api import iso
 from api import json_body
 from api.openapi import error_response
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import schema_ref
-from api import iso
 from extensions import db
 from office import audience
 from office import broadcasts

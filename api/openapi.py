@@ -32,11 +32,13 @@ ERRORS = {"400": error_response(), "401": error_response(), "404": error_respons
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {"title": "Lekas API", "version": "1",
-             "description": "Services and applications of Kantor Camat Jekan Raya, for kelurahan offices and agencies."},
+             "description": "Services and applications of Kantor Camat Jekan Raya, "
+                            "for kelurahan offices and agencies."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {
-        "/services": {"get": {"summary": "List services", "responses": {"200": json_response("ServiceList"), **ERRORS}}},
+        "/services": {"get": {"summary": "List services",
+                              "responses": {"200": json_response("ServiceList"), **ERRORS}}},
         "/services/{code}": {"get": {
             "summary": "One service", "parameters": [{"name": "code", "in": "path", "required": True,
                                                       "schema": {"type": "string"}}],

@@ -134,8 +134,8 @@ class Bench:
         from commands import init_db
         from extensions import db
         from office import catalog
-        from office.models import Citizen
         from office.clock import utcnow
+        from office.models import Citizen
 
         with self.app.app_context():
             init_db()

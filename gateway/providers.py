@@ -6,11 +6,13 @@ or "retry" (try again later). Anything unexpected is "retry", so a message is ne
 because AT, the network or an operator's key misbehaved.
 """
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Protocol
 
 import requests
-from africastalking.Service import AfricasTalkingException, validate_phone
+from africastalking.Service import AfricasTalkingException
+from africastalking.Service import validate_phone
 from africastalking.SMS import SMSService
 
 from office import outbox

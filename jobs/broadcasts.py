@@ -61,8 +61,9 @@ def fan_out(broadcast_id: int) -> int:
     now = clock.utcnow()
     if broadcast.status == broadcasts.SCHEDULED and timing.worth_scheduling(broadcast.send_at, now):
         # Started early (the send time was moved, say): wait for the requested time.
+        tag = f"{FAN_OUT_TAG}-{queues.at_tag(broadcast.send_at)}"
         queues.enqueue(queues.BULK, fan_out, broadcast_id, at=broadcast.send_at,
-                       job_id=queues.broadcast_job_id(broadcast_id, f"{FAN_OUT_TAG}-{queues.at_tag(broadcast.send_at)}"))
+                       job_id=queues.broadcast_job_id(broadcast_id, tag))
         return 0
     timing.sleep_until(broadcast.send_at, now)
     written = broadcasts.materialize(broadcast_id)

@@ -7,10 +7,10 @@ import time
 from redis.exceptions import RedisError
 from rq import Worker
 
-from jobs import schedule
 # Imported here, in the worker's own process, so every job process it forks starts with them loaded
 # instead of importing the provider SDK and the job modules again for each job.
 from jobs import broadcasts  # noqa: F401
+from jobs import schedule
 from jobs import send  # noqa: F401
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from office import lifecycle
 from office import notifications
 from office import outbox
 from office import references
+from office.clock import utcnow
 from office.errors import Conflict
 from office.errors import DomainError
 from office.errors import InvalidTransition
@@ -26,7 +27,6 @@ from office.i18n import pick
 from office.i18n import t
 from office.models import Application
 from office.models import StatusChange
-from office.clock import utcnow
 from office.phones import normalize_mobile
 from office.privacy import mask_name
 

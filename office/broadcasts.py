@@ -8,9 +8,9 @@ queued while a chunk already being sent finishes.
 """
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
-from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import func
@@ -275,7 +275,8 @@ def unknown_outcomes(broadcast_id: int | None = None, limit: int = UNKNOWN_LISTE
 def progress(broadcast: Broadcast) -> Progress:
     """Everything staff need to follow a broadcast beside its own fields."""
     no_report = db.session.scalar(select(func.count()).where(
-        Message.broadcast_id == broadcast.id, Message.status == outbox.SENT, Message.last_error == outbox.Reason.NO_REPORT))
+        Message.broadcast_id == broadcast.id, Message.status == outbox.SENT,
+        Message.last_error == outbox.Reason.NO_REPORT))
     retried = db.session.scalar(select(func.count()).where(
         Message.broadcast_id == broadcast.id, Message.attempts > 1))
     return Progress(status_counts(broadcast.id), retried, no_report, unknown_outcomes(broadcast.id))

@@ -3,10 +3,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
+from office.clock import utcnow
 from office.i18n import language
 from office.models import Citizen
 from office.models import Kelurahan
-from office.clock import utcnow
 
 
 def find(phone: str) -> Citizen | None:

@@ -5,10 +5,10 @@ broadcasts. A reply to the citizen's own SMS or USSD request goes out at once, w
 an urgent broadcast overrides the window on purpose.
 """
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
-from datetime import UTC
 from functools import lru_cache
 
 from office import clock

@@ -3,7 +3,8 @@ import logging
 import sys
 from urllib.parse import urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, run_simple
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import run_simple
 
 from simulator.server import create_app
 from simulator.settings import Settings

@@ -2,10 +2,14 @@
 import uuid
 
 import requests
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import request
 
 from simulator import numbers
-from simulator.faults import FaultError, Faults
+from simulator.faults import FaultError
+from simulator.faults import Faults
 from simulator.store import utc_now
 
 bp = Blueprint("api", __name__, url_prefix="/api")

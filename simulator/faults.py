@@ -1,7 +1,10 @@
 """Faults an operator or a test switches on at run time to make the telco misbehave."""
 import random
 import zlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 
 from simulator import numbers
 

@@ -3,10 +3,15 @@ import json
 import time
 import uuid
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import request
 
 from simulator import numbers
-from simulator.faults import EMPTY_RECIPIENTS, STATUS_NAMES, Faults
+from simulator.faults import EMPTY_RECIPIENTS
+from simulator.faults import STATUS_NAMES
+from simulator.faults import Faults
 from simulator.segments import count_segments
 from simulator.store import utc_now
 

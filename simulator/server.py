@@ -2,9 +2,11 @@
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, render_template
+from flask import Flask
+from flask import render_template
 
-from simulator import api, messaging
+from simulator import api
+from simulator import messaging
 from simulator.callbacks import Callbacks
 from simulator.settings import Settings
 from simulator.store import Store

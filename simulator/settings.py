@@ -1,7 +1,7 @@
 """The simulator's settings, read once from the environment at start."""
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 @dataclass(frozen=True)

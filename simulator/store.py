@@ -1,15 +1,17 @@
 """Everything the simulator remembers, in memory, behind one lock."""
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC
+from datetime import datetime
 
 from simulator.faults import Faults
 
 
 def utc_now() -> str:
     """Current time as AT writes it in callbacks: ISO 8601, milliseconds, Z."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

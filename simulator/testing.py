@@ -7,13 +7,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
-
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 

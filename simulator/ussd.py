@@ -3,13 +3,16 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 
 import requests
 
 from simulator import numbers
-from simulator.callbacks import USSD_TIMEOUT, Callbacks
+from simulator.callbacks import USSD_TIMEOUT
+from simulator.callbacks import Callbacks
 from simulator.store import Store
 
 _REPLY = re.compile(r"^(CON|END)(?:\s|$)")
@@ -119,7 +122,7 @@ class UssdDriver:
         """Close `session` and tell Lekas how it ended (AT's end-of-session notification)."""
         session.open = False
         form = {
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
             "sessionId": session.id,
             "serviceCode": self.service_code,
             "networkCode": numbers.network_code(session.phone),

@@ -3,8 +3,8 @@ with this virtualenv's commands (gunicorn, flask, python) first on PATH."""
 import os
 import subprocess
 import sys
-from tests.helpers import ROOT
 
+from tests.helpers import ROOT
 
 
 def command(name: str, procfile: str = "Procfile") -> str:

@@ -9,8 +9,8 @@ from extensions import db
 from office import apikeys
 from simulator.testing import SimulatorClient
 from simulator.testing import wait_until_up
-from tests.helpers import wait_until
 from tests.helpers import ROOT
+from tests.helpers import wait_until
 from tests.procfile import ProcfileProcess
 from tests.redis_server import free_port
 

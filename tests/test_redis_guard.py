@@ -5,7 +5,6 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 from redis.exceptions import TimeoutError as RedisTimeout
 from sqlalchemy import select
@@ -15,9 +14,9 @@ from extensions import db
 from office import outbox
 from office.models import Application
 from office.models import Message
-from tests.helpers import wait_until
 from tests.helpers import fresh_messages
 from tests.helpers import phone
+from tests.helpers import wait_until
 
 # What the issue asks of every answer while Redis is paused (Africa's Talking gives up after 15 s).
 GOAL = 1.0

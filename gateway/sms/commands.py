@@ -27,7 +27,6 @@ from office.errors import NotFound
 from office.i18n import language
 
 
-
 @dataclass(frozen=True)
 class Reply:
     text: str

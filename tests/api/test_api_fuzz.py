@@ -8,8 +8,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from extensions import db
-from tests.strategies import texts
 from tests.helpers import new_application
+from tests.strategies import texts
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NEW = {"service": "KTP", "applicant_name": "Budi Santoso", "phone": "081234560021", "kelurahan": "Palangka"}

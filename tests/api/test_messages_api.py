@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 
 from extensions import db
-from office.models import Message
 from office.clock import utcnow
+from office.models import Message
 
 PHONE = "+6281234567001"
 OTHER = "+6285212345678"

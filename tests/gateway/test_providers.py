@@ -4,16 +4,16 @@ import time
 import pytest
 from africastalking.SMS import SMSService
 
-from gateway.providers import (
-    ACCEPTED,
-    DEFAULT_TIMEOUT,
-    FAILED,
-    RETRY,
-    AfricasTalkingProvider,
-    provider_from_config,
-)
+from gateway.providers import ACCEPTED
+from gateway.providers import DEFAULT_TIMEOUT
+from gateway.providers import FAILED
+from gateway.providers import RETRY
+from gateway.providers import AfricasTalkingProvider
+from gateway.providers import provider_from_config
 from simulator.testing import free_port
-from tests.simulator.fixtures import API_KEY, SHORTCODE, USERNAME, _telco_process, recorder, telco  # noqa: F401
+from tests.simulator.fixtures import API_KEY  # noqa: F401
+from tests.simulator.fixtures import SHORTCODE  # noqa: F401
+from tests.simulator.fixtures import USERNAME  # noqa: F401
 
 PHONE = "+6281251000001"  # 0812-5100-0001
 OTHER = "+6281349000002"

@@ -6,9 +6,9 @@ from sqlalchemy import update
 from extensions import db
 from office import citizens
 from office import delivery
+from office.clock import utcnow
 from office.models import DeliveryReport
 from office.models import Message
-from office.clock import utcnow
 from tests.helpers import wait_until
 
 PHONE = "+6281234567001"

@@ -16,9 +16,9 @@ from office.models import Feedback
 from office.models import Message
 from office.models import UssdSessionEvent
 from office.references import check_digit
-from tests.helpers import wait_until
 from tests.helpers import move
 from tests.helpers import new_application
+from tests.helpers import wait_until
 
 PHONE = "+6281234567001"
 OTHER = "+6281234567002"

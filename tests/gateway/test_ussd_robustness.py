@@ -16,11 +16,11 @@ from office.models import Citizen
 from office.models import Feedback
 from office.models import Message
 from office.models import UssdSessionEvent
+from tests.helpers import new_application
 from tests.strategies import FORM
 from tests.strategies import as_received
 from tests.strategies import form_body
 from tests.strategies import texts as any_text
-from tests.helpers import new_application
 
 PHONE = "+6281234567001"
 OTHER = "+6281234567002"

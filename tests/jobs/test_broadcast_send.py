@@ -199,7 +199,8 @@ def test_a_single_message_of_a_cancelled_broadcast_is_cancelled_not_sent(app, se
     broadcast_id = create()
     broadcasts.cancel(broadcast_id, actor="test")
     db.session.commit()
-    message = outbox.queue_sms(phone, TEXT, outbox.Kind.BROADCAST, priority=outbox.Priority.BULK, broadcast_id=broadcast_id)
+    message = outbox.queue_sms(phone, TEXT, outbox.Kind.BROADCAST, priority=outbox.Priority.BULK,
+                               broadcast_id=broadcast_id)
     db.session.commit()
     run_jobs()
 

@@ -15,14 +15,14 @@ from office import citizens
 from office import outbox
 from office.models import Broadcast
 from office.models import Message
-from tests.helpers import wait_until
 from tests.helpers import add_subscribers
-from tests.jobs.helpers import clock_offset_to
 from tests.helpers import fresh_messages
-from tests.jobs.helpers import kill_tree
-from tests.helpers import office_time
 from tests.helpers import move
 from tests.helpers import new_application
+from tests.helpers import office_time
+from tests.helpers import wait_until
+from tests.jobs.helpers import clock_offset_to
+from tests.jobs.helpers import kill_tree
 
 FAST = {
     "SWEEP_INTERVAL_SECONDS": "1",

@@ -9,8 +9,8 @@ import time
 import requests
 
 from office import outbox
-from tests.helpers import wait_until
 from tests.helpers import fresh_messages
+from tests.helpers import wait_until
 from tests.jobs.helpers import kill_tree
 
 PHONE = "+6281234567001"

@@ -11,9 +11,9 @@ from office import citizens
 from office import outbox
 from office.models import Message
 from tests.helpers import fresh_messages
-from tests.helpers import office_time
 from tests.helpers import move
 from tests.helpers import new_application
+from tests.helpers import office_time
 
 PHONE = "+6281234567890"
 OTHER = "+6281349000002"

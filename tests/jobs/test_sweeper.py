@@ -7,7 +7,6 @@ from extensions import db
 from gateway.providers import SendResult
 from jobs import queues
 from jobs import sweeper
-from office.outbox import Claimed
 from jobs.send import record
 from office import broadcasts
 from office import clock
@@ -15,6 +14,7 @@ from office import outbox
 from office.models import Broadcast
 from office.models import DeliveryReport
 from office.models import Message
+from office.outbox import Claimed
 from tests.helpers import add_subscribers
 from tests.helpers import fresh_messages
 from tests.helpers import new_application
@@ -53,7 +53,7 @@ def test_a_message_whose_job_was_lost_is_enqueued_again_once(app, settings, simu
 
 def test_a_message_whose_enqueue_failed_is_enqueued_at_once_and_only_once(app, settings, simulator, run_jobs):
     settings(SEND_QUEUED_GRACE_SECONDS=300)
-    failed, young = queue_reply("Balasan"), queue_reply("Lain")
+    failed, _young = queue_reply("Balasan"), queue_reply("Lain")
     lose_redis(app)  # neither has a job; only `failed` is marked, as the outbox does when the enqueue fails
     set_row(failed, enqueue_failed_at=clock.utcnow())
 

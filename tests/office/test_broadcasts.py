@@ -17,9 +17,9 @@ from office.models import AuditLog
 from office.models import Broadcast
 from office.models import Message
 from tests.helpers import add_subscribers
-from tests.helpers import phone
 from tests.helpers import move
 from tests.helpers import new_application
+from tests.helpers import phone
 
 TEXT = "Pelayanan KTP-el hari Sabtu buka pukul 08.00-12.00."
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from office.gsm import GSM7_EXTENDED, is_gsm7
+from office.gsm import GSM7_EXTENDED
+from office.gsm import is_gsm7
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TEXT_FIELDS = ("name", "summary", "processing_time", "fee", "where", "issued_by")

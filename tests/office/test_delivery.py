@@ -5,12 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from office import citizens
 from gateway.providers import read_delivery_report
+from office import citizens
 from office import delivery
+from office.clock import utcnow
 from office.models import DeliveryReport
 from office.models import Message
-from office.clock import utcnow
 
 PHONE = "+6281234567001"
 

@@ -2,16 +2,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from office.gsm import (
-    GSM7_BASIC,
-    GSM7_EXTENDED,
-    SmsLength,
-    analyze,
-    fits_one_segment,
-    is_gsm7,
-    segments,
-    to_gsm,
-)
+from office.gsm import GSM7_BASIC
+from office.gsm import GSM7_EXTENDED
+from office.gsm import SmsLength
+from office.gsm import analyze
+from office.gsm import fits_one_segment
+from office.gsm import is_gsm7
+from office.gsm import segments
+from office.gsm import to_gsm
 from tests.strategies import texts
 
 EMOJI = "\U0001f600"  # outside the BMP: a surrogate pair, two UTF-16 units

@@ -5,10 +5,10 @@ from datetime import datetime
 
 import pytest
 
+from gateway.sms import replies
 from office import catalog
 from office import lifecycle
 from office import notifications
-from gateway.sms import replies
 from office.applications import StatusView
 from office.checklist import checklist_sms
 from office.gsm import analyze

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from extensions import db
 from office import ussd_stats
-from office.models import UssdSessionEvent
 from office.clock import utcnow
+from office.models import UssdSessionEvent
 
 
 def event(session_id, status, last_response="CON Kantor Camat Jekan Raya\n1. Syarat layanan", hops=2):

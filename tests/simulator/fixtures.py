@@ -4,7 +4,8 @@ Shared with every test through `pytest_plugins` in tests/conftest.py.
 """
 import pytest
 
-from simulator.testing import CallbackRecorder, start_simulator
+from simulator.testing import CallbackRecorder
+from simulator.testing import start_simulator
 
 API_KEY = "test-key"
 USERNAME = "lekas"

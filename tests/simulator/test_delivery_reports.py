@@ -3,8 +3,11 @@ import time
 
 import requests
 
-from simulator.testing import CallbackRecorder, start_simulator
-from tests.simulator.fixtures import API_KEY, CALLBACK_TOKEN, USERNAME
+from simulator.testing import CallbackRecorder
+from simulator.testing import start_simulator
+from tests.simulator.fixtures import API_KEY
+from tests.simulator.fixtures import CALLBACK_TOKEN
+from tests.simulator.fixtures import USERNAME
 
 PHONE = "+6281251000001"
 

@@ -4,7 +4,8 @@ import time
 import pytest
 import requests
 
-from tests.simulator.fixtures import API_KEY, USERNAME
+from tests.simulator.fixtures import API_KEY
+from tests.simulator.fixtures import USERNAME
 
 PHONE = "+6281251000001"
 

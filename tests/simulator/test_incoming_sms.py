@@ -3,7 +3,8 @@ import re
 
 import requests
 
-from tests.simulator.fixtures import CALLBACK_TOKEN, SHORTCODE
+from tests.simulator.fixtures import CALLBACK_TOKEN
+from tests.simulator.fixtures import SHORTCODE
 
 PHONE = "+6285752000003"
 

@@ -3,7 +3,8 @@ import concurrent.futures
 
 import requests
 
-from tests.simulator.fixtures import API_KEY, USERNAME
+from tests.simulator.fixtures import API_KEY
+from tests.simulator.fixtures import USERNAME
 
 PHONE = "+6281251000001"
 

@@ -3,9 +3,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+from playwright.sync_api import sync_playwright
 
-from tests.simulator.fixtures import API_KEY, SHORTCODE, USERNAME
+from tests.simulator.fixtures import API_KEY
+from tests.simulator.fixtures import SHORTCODE
+from tests.simulator.fixtures import USERNAME
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,7 +1,8 @@
 """The USSD driver: AT's fields to Lekas's /ussd, sessions per phone, end-of-session notifications."""
 import requests
 
-from tests.simulator.fixtures import CALLBACK_TOKEN, USSD_CODE
+from tests.simulator.fixtures import CALLBACK_TOKEN
+from tests.simulator.fixtures import USSD_CODE
 
 PHONE = "+6281251000001"
 
