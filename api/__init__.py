@@ -56,7 +56,10 @@ def http_error(exc: HTTPException):
     if not request.path.startswith(bp.url_prefix + "/"):
         return exc
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error(exc.code or 400, code, exc.description or exc.name)
+    body, status = error(exc.code or 400, code, exc.description or exc.name)
+    # Keep what the exception says beyond its HTML body, such as a 405's Allow (RFC 9110 requires it).
+    body.headers.extend((name, value) for name, value in exc.get_headers() if name.lower() != "content-type")
+    return body, status
 
 
 def json_body() -> dict:

@@ -113,3 +113,15 @@ def test_nul_characters_never_reach_the_database(api):
     assert api.get("/api/v1/applications?kelurahan=Men%00teng").status_code == 200
     reference = created.get_json()["reference"]
     assert api.get(f"/api/v1/applications/{reference[:5]}%00{reference[5:]}").status_code == 400
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("trace", "/api/v1/applications", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ("delete", "/api/v1/applications/1234567890", {"GET", "HEAD", "OPTIONS"}),
+    ("get", "/api/v1/applications/1234567890/status", {"OPTIONS", "POST"}),
+    ("trace", "/api/v1/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_405_names_the_methods_the_path_allows(api, method, path, allowed):
+    response = api.open(path, method=method.upper())
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == allowed
