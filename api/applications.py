@@ -53,17 +53,18 @@ def create_application():
 def list_applications():
     page, per_page = page_args()
     query = select(Application)
-    status = request.args.get("status")
-    if status:
+    # A filter sent empty is refused like any other unknown value, never read as "no filter".
+    if "status" in request.args:
+        status = request.args["status"]
         if not lifecycle.is_status(status):
             raise DomainError(f"Unknown status {status!r}.", code="unknown_status")
         query = query.where(Application.status == status)
-    if request.args.get("service"):
+    if "service" in request.args:
         service = catalog.get_service(request.args["service"])
         if service is None:
             raise DomainError("Unknown service.", code="unknown_service")
         query = query.where(Application.service_id == service.id)
-    if request.args.get("kelurahan"):
+    if "kelurahan" in request.args:
         place = catalog.find_kelurahan(request.args["kelurahan"])
         if place is None:
             raise DomainError("Unknown kelurahan.", code="unknown_kelurahan")

@@ -48,15 +48,16 @@ def message_json(message: Message) -> dict:
 def list_messages():
     page, per_page = page_args()
     query = select(Message)
-    if request.args.get("phone"):
+    # A filter sent empty is refused like any other unknown value, never read as "no filter".
+    if "phone" in request.args:
         query = query.where(Message.phone == normalize(request.args["phone"]))
-    direction = request.args.get("direction")
-    if direction:
+    if "direction" in request.args:
+        direction = request.args["direction"]
         if direction not in DIRECTIONS:
             raise DomainError("direction is in or out.", code="invalid_direction")
         query = query.where(Message.direction == direction)
-    status = request.args.get("status")
-    if status:
+    if "status" in request.args:
+        status = request.args["status"]
         if status not in STATUSES:
             raise DomainError(f"status is one of {', '.join(STATUSES)}.", code="unknown_status")
         query = query.where(Message.status == status)

@@ -98,6 +98,13 @@ def test_list_filters_and_paginates(api):
         assert response.status_code == 400 and response.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("name", ["status", "service", "kelurahan"])
+def test_an_empty_filter_is_a_400_not_no_filter(api, name):
+    create(api)
+    response = api.get(f"/api/v1/applications?{name}=")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == f"unknown_{name}"
+
+
 def test_wrong_method_is_a_json_405(api):
     response = api.put("/api/v1/applications", json=NEW)
     assert response.status_code == 405

@@ -77,6 +77,14 @@ def test_bad_filters_are_a_json_400(api, log, query, code):
     assert response.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("query, code", [
+    ("phone=", "invalid_phone"), ("direction=", "invalid_direction"), ("status=", "unknown_status"),
+])
+def test_an_empty_filter_is_a_400_not_no_filter(api, log, query, code):
+    response = api.get(f"/api/v1/messages?{query}")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+
+
 def test_the_log_needs_an_api_key(client, log):
     response = client.get("/api/v1/messages")
     assert response.status_code == 401
