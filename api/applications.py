@@ -6,15 +6,20 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from api import bp
+from api import check_lengths
 from api import iso
 from api import json_body
 from api import page_args
+from api import phones
 from extensions import db
 from office import applications
 from office import catalog
 from office import lifecycle
 from office.errors import DomainError
 from office.models import Application
+
+NOTE_LIMIT = {"note": applications.MAX_NOTE}
+NEW_LIMITS = {"applicant_name": applications.MAX_NAME, **NOTE_LIMIT}
 
 
 def application_json(app: Application, with_history: bool = False) -> dict:
@@ -38,12 +43,19 @@ def application_json(app: Application, with_history: bool = False) -> dict:
     return data
 
 
+def _name(body: dict, field: str) -> str | None:
+    # Codes and names are looked up leniently, so a list or a number must not reach the lookup as its spelling.
+    value = body.get(field)
+    return value if isinstance(value, str) else None
+
+
 @bp.post("/applications")
 def create_application():
     body = json_body()
+    check_lengths(body, NEW_LIMITS)
     application = applications.create_application(
-        body.get("service"), body.get("applicant_name"), body.get("phone"), body.get("kelurahan"),
-        body.get("note"), actor=g.actor,
+        _name(body, "service"), body.get("applicant_name"), phones.mobile(body.get("phone")),
+        _name(body, "kelurahan"), body.get("note"), actor=g.actor,
     )
     db.session.commit()
     return jsonify(application_json(application, with_history=True)), 201
@@ -88,6 +100,7 @@ def change_status(reference):
     status = body.get("status")
     if not isinstance(status, str) or not status:
         raise DomainError("status is required.", code="missing_field")
+    check_lengths(body, NOTE_LIMIT)
     application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
     db.session.commit()
     return jsonify(application_json(application, with_history=True))

@@ -5,17 +5,26 @@ from flask import g
 from flask import jsonify
 
 from api import bp
+from api import check_lengths
+from api import iso
 from api import json_body
 from api.openapi import error_response
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import schema_ref
-from api import iso
 from extensions import db
 from office import audience
 from office import broadcasts
 from office import outbox
+from office.errors import DomainError
+from office.gsm import GSM7_PART_LIMIT
 from office.models import Broadcast
+
+# The most characters MAX_SEGMENTS segments can carry (all GSM-7); longer, as sent, is refused before folding.
+MAX_TEXT = broadcasts.MAX_SEGMENTS * GSM7_PART_LIMIT
+TEXT_LIMITS = {"text": MAX_TEXT, "text_en": MAX_TEXT}
+# Ids are whole numbers up to PostgreSQL's integer; anything else (even "preview") names no broadcast route.
+MAX_ID = 2**31 - 1
 
 
 def preview_json(preview: broadcasts.Preview) -> dict:
@@ -47,7 +56,14 @@ def broadcast_json(broadcast: Broadcast) -> dict:
 
 
 def _fields(body: dict) -> tuple:
-    return body.get("text"), body.get("text_en"), body.get("audience")
+    """text, text_en and audience of a broadcast body, after the checks the document states and the domain leaves."""
+    check_lengths(body, TEXT_LIMITS, code="text_too_long")
+    wanted = body.get("audience")
+    phones = wanted.get("phones") if isinstance(wanted, dict) else None
+    # A number sent as a JSON number has lost any leading 0 or +, so it is refused rather than reported invalid.
+    if isinstance(phones, list) and not all(isinstance(phone, str) for phone in phones):
+        raise DomainError("phones must be a list of text.", code="invalid_audience")
+    return body.get("text"), body.get("text_en"), wanted
 
 
 @bp.post("/broadcasts/preview")
@@ -65,12 +81,12 @@ def create_broadcast():
     return jsonify({**broadcast_json(broadcast), "preview": preview_json(summary)}), 201
 
 
-@bp.get("/broadcasts/<broadcast_id>")
+@bp.get(f"/broadcasts/<int(max={MAX_ID}):broadcast_id>")
 def get_broadcast(broadcast_id):
     return jsonify(broadcast_json(broadcasts.get(broadcast_id)))
 
 
-@bp.post("/broadcasts/<broadcast_id>/cancel")
+@bp.post(f"/broadcasts/<int(max={MAX_ID}):broadcast_id>/cancel")
 def cancel_broadcast(broadcast_id):
     broadcast = broadcasts.cancel(broadcast_id, actor=g.actor)
     db.session.commit()
@@ -79,7 +95,8 @@ def cancel_broadcast(broadcast_id):
 
 _ERROR = error_response()
 _ERRORS = {"400": _ERROR, "401": _ERROR}
-_ID = {"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = {"name": "broadcast_id", "in": "path", "required": True,
+       "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}
 _BODY = {"required": True, "content": {"application/json": {"schema": schema_ref("NewBroadcast")}}}
 _STATES = list(outbox.OUT_STATES)
 

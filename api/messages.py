@@ -7,13 +7,13 @@ from sqlalchemy import select
 from api import bp
 from api import iso
 from api import page_args
+from api import phones
 from api.openapi import error_response
 from api.openapi import register_paths
 from extensions import db
 from office import outbox
 from office.errors import DomainError
 from office.models import Message
-from office.phones import normalize
 
 DIRECTIONS = ("in", "out")
 STATUSES = (outbox.RECEIVED, *outbox.OUT_STATES)
@@ -50,7 +50,7 @@ def list_messages():
     query = select(Message)
     # A filter sent empty is refused like any other unknown value, never read as "no filter".
     if "phone" in request.args:
-        query = query.where(Message.phone == normalize(request.args["phone"]))
+        query = query.where(Message.phone == phones.stored_form(request.args["phone"]))
     if "direction" in request.args:
         direction = request.args["direction"]
         if direction not in DIRECTIONS:
