@@ -218,7 +218,8 @@ register_paths(
                                                             "not resent, for staff to review",
                             "items": {"type": "object", "properties": {
                                 "id": {"type": "integer"}, "phone": {"type": "string"},
-                                "kind": {"type": "string"}, "attempts": {"type": "integer"},
+                                "kind": schema_ref("MessageKind"),
+                                "attempts": {"type": "integer"},
                                 "error": {"type": "string", "nullable": True},
                                 "since": {"type": "string", "format": "date-time"}}}},
                 "preview": schema_ref("BroadcastPreview")}},

@@ -82,8 +82,8 @@ _FIELDS = {
     "phone": {"type": "string", "example": "+6281234567890"},
     "text": {"type": "string"},
     "status": {"type": "string", "enum": list(STATUSES)},
-    "kind": {"type": "string", "example": "reply"},
-    "priority": {"type": "string", "enum": ["high", "bulk"]},
+    "kind": schema_ref("MessageKind"),
+    "priority": {"type": "string", "enum": [priority.value for priority in outbox.Priority]},
     "segments": {"type": "integer"},
     "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
     "provider_id": _OPTIONAL_TEXT, "link_id": _OPTIONAL_TEXT,
@@ -114,6 +114,7 @@ register_paths(
             "401": UNAUTHORIZED},
     }}},
     {
+        "MessageKind": {"type": "string", "enum": [kind.value for kind in outbox.Kind]},
         "Message": {"type": "object", "required": list(_FIELDS), "properties": _FIELDS},
         "MessageList": {"type": "object", "required": ["messages", "page", "per_page", "total"], "properties": {
             "messages": {"type": "array", "items": schema_ref("Message")},
