@@ -17,6 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 # Far beyond any real listing, and small enough that the row offset fits every database's integers.
 MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 100
 
 
 def iso(moment) -> str | None:
@@ -56,7 +57,10 @@ def http_error(exc: HTTPException):
     if not request.path.startswith(bp.url_prefix + "/"):
         return exc
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error(exc.code or 400, code, exc.description or exc.name)
+    body, status = error(exc.code or 400, code, exc.description or exc.name)
+    # Keep what the exception says beyond its HTML body, such as a 405's Allow (RFC 9110 requires it).
+    body.headers.extend((name, value) for name, value in exc.get_headers() if name.lower() != "content-type")
+    return body, status
 
 
 def json_body() -> dict:
@@ -92,15 +96,28 @@ def _encodable(data) -> bool:
     return True
 
 
+def check_lengths(body: dict, limits: dict[str, int], code: str = "field_too_long") -> None:
+    """Refuse a text field of `body` that is longer, as sent, than its limit in `limits` (its maxLength).
+
+    The domain measures a text after tidying its spaces; measuring what was sent keeps the documented limit exact.
+
+    :raise DomainError: with `code`.
+    """
+    for name, limit in limits.items():
+        value = body.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise DomainError(f"{name} is longer than {limit} characters.", code=code)
+
+
 def page_args() -> tuple[int, int]:
-    """Page number and size from ?page=&per_page= (size at most 100)."""
+    """Page number and size from ?page=&per_page= (size at most MAX_PER_PAGE)."""
     try:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 50))
     except ValueError as exc:
         raise DomainError("page and per_page must be whole numbers.", code="invalid_page") from exc
-    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100:
-        raise DomainError(f"page is 1 to {MAX_PAGE}; per_page is 1 to 100.", code="invalid_page")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise DomainError(f"page is 1 to {MAX_PAGE}; per_page is 1 to {MAX_PER_PAGE}.", code="invalid_page")
     return page, per_page
 
 

@@ -6,15 +6,32 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from api import bp
+from api import check_lengths
 from api import iso
 from api import json_body
 from api import page_args
+from api import phones
+from api.openapi import NOT_BLANK
+from api.openapi import NOT_FOUND
+from api.openapi import PAGE_PARAMETERS
+from api.openapi import UNAUTHORIZED
+from api.openapi import error_response
+from api.openapi import filter_parameter
+from api.openapi import json_response
+from api.openapi import register_paths
+from api.openapi import request_body
+from api.openapi import schema_ref
+from api.openapi import with_body_errors
 from extensions import db
 from office import applications
 from office import catalog
 from office import lifecycle
+from office import references
 from office.errors import DomainError
 from office.models import Application
+
+NOTE_LIMIT = {"note": applications.MAX_NOTE}
+NEW_LIMITS = {"applicant_name": applications.MAX_NAME, **NOTE_LIMIT}
 
 
 def application_json(app: Application, with_history: bool = False) -> dict:
@@ -38,12 +55,19 @@ def application_json(app: Application, with_history: bool = False) -> dict:
     return data
 
 
+def _name(body: dict, field: str) -> str | None:
+    # Codes and names are looked up leniently, so a list or a number must not reach the lookup as its spelling.
+    value = body.get(field)
+    return value if isinstance(value, str) else None
+
+
 @bp.post("/applications")
 def create_application():
     body = json_body()
+    check_lengths(body, NEW_LIMITS)
     application = applications.create_application(
-        body.get("service"), body.get("applicant_name"), body.get("phone"), body.get("kelurahan"),
-        body.get("note"), actor=g.actor,
+        _name(body, "service"), body.get("applicant_name"), phones.mobile(body.get("phone")),
+        _name(body, "kelurahan"), body.get("note"), actor=g.actor,
     )
     db.session.commit()
     return jsonify(application_json(application, with_history=True)), 201
@@ -53,17 +77,18 @@ def create_application():
 def list_applications():
     page, per_page = page_args()
     query = select(Application)
-    status = request.args.get("status")
-    if status:
+    # A filter sent empty is refused like any other unknown value, never read as "no filter".
+    if "status" in request.args:
+        status = request.args["status"]
         if not lifecycle.is_status(status):
             raise DomainError(f"Unknown status {status!r}.", code="unknown_status")
         query = query.where(Application.status == status)
-    if request.args.get("service"):
+    if "service" in request.args:
         service = catalog.get_service(request.args["service"])
         if service is None:
             raise DomainError("Unknown service.", code="unknown_service")
         query = query.where(Application.service_id == service.id)
-    if request.args.get("kelurahan"):
+    if "kelurahan" in request.args:
         place = catalog.find_kelurahan(request.args["kelurahan"])
         if place is None:
             raise DomainError("Unknown kelurahan.", code="unknown_kelurahan")
@@ -87,6 +112,102 @@ def change_status(reference):
     status = body.get("status")
     if not isinstance(status, str) or not status:
         raise DomainError("status is required.", code="missing_field")
+    check_lengths(body, NOTE_LIMIT)
     application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
     db.session.commit()
     return jsonify(application_json(application, with_history=True))
+
+
+_EXAMPLE_BODY = "123456789"
+REFERENCE = {
+    "name": "reference", "in": "path", "required": True,
+    "schema": {"type": "string", "format": "reference", "pattern": r"^[ .-]*([0-9][ .-]*){10}$",
+               "example": _EXAMPLE_BODY + references.check_digit(_EXAMPLE_BODY)},
+    "description": "10 digits, the last a Damm check digit (format `reference`); spaces, dashes and dots between "
+                   "digits are ignored. A wrong check digit is a 400 `bad_check_digit`, an unknown reference a 404."}
+_REFERENCE_ERRORS = ("bad_reference", "bad_check_digit")
+_NOTE = {"type": "string", "maxLength": applications.MAX_NOTE}
+_NOTE_REQUIRED = sorted(lifecycle.NOTE_REQUIRED)
+_TIME = {"type": "string", "format": "date-time"}
+_STATUS_OR_NONE = {"type": "string", "nullable": True, "enum": [*lifecycle.STATUSES, None]}
+
+register_paths(
+    {
+        "/applications": {
+            "post": {
+                "summary": "Register an application in RECEIVED; the applicant gets an SMS with the reference",
+                "requestBody": request_body("NewApplication"),
+                "responses": with_body_errors(
+                    {"201": json_response("Application", "Created, with its history")},
+                    "unknown_service", "unknown_kelurahan", "missing_field", "invalid_field", "field_too_long",
+                    "invalid_phone")},
+            "get": {
+                "summary": "List applications, newest first",
+                "parameters": [
+                    filter_parameter("status", schema_ref("Status"), "Only applications in this status."),
+                    filter_parameter("service", schema_ref("ServiceCode"), "Only this service's applications."),
+                    filter_parameter("kelurahan", schema_ref("Kelurahan"), "Only this kelurahan's applications."),
+                    *PAGE_PARAMETERS],
+                "responses": {
+                    "200": json_response("ApplicationList"),
+                    "400": error_response("unknown_status", "unknown_service", "unknown_kelurahan", "invalid_page"),
+                    "401": UNAUTHORIZED}},
+        },
+        "/applications/{reference}": {"get": {
+            "summary": "One application with its history", "parameters": [REFERENCE],
+            "responses": {"200": json_response("Application"), "400": error_response(*_REFERENCE_ERRORS),
+                          "401": UNAUTHORIZED, "404": NOT_FOUND}}},
+        "/applications/{reference}/status": {"post": {
+            "summary": "Move an application to a new status; the applicant gets an SMS",
+            "parameters": [REFERENCE], "requestBody": request_body("StatusChange"),
+            "responses": {
+                **with_body_errors({"200": json_response("Application", "Moved, with its history")},
+                                   "missing_field", "invalid_field", "field_too_long", "unknown_status",
+                                   *_REFERENCE_ERRORS),
+                "404": NOT_FOUND,
+                "409": error_response("illegal_transition", "conflict", current_status={
+                    "type": "string", "enum": list(lifecycle.STATUSES),
+                    "description": "Where the application is now"})}}},
+    },
+    {
+        "NewApplication": {"type": "object", "required": ["service", "applicant_name", "phone", "kelurahan"],
+                           "properties": {
+                               "service": schema_ref("ServiceCode"),
+                               "applicant_name": {"type": "string", "minLength": 1, "pattern": NOT_BLANK,
+                                                  "maxLength": applications.MAX_NAME, "example": "Siti Rahmawati",
+                                                  "description": "Not blank; runs of spaces are kept as one"},
+                               "phone": schema_ref("Phone"),
+                               "kelurahan": schema_ref("Kelurahan"),
+                               "note": {**_NOTE, "nullable": True}}},
+        "StatusChange": {
+            "description": f"A note is required for {' and '.join(_NOTE_REQUIRED)}: the reason, or what is "
+                           "missing. The lifecycle's moves are in the README; an illegal move is a 409.",
+            "oneOf": [
+                {"type": "object", "required": ["status", "note"], "properties": {
+                    "status": {"type": "string", "enum": _NOTE_REQUIRED},
+                    "note": {**_NOTE, "minLength": 1, "pattern": NOT_BLANK}}},
+                {"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string",
+                               "enum": [s for s in lifecycle.STATUSES if s not in lifecycle.NOTE_REQUIRED]},
+                    "note": {**_NOTE, "nullable": True}}},
+            ]},
+        "HistoryEntry": {"type": "object", "required": ["from", "to", "note", "by", "at"], "properties": {
+            "from": {**_STATUS_OR_NONE, "description": "None for the first entry"}, "to": schema_ref("Status"),
+            "note": {"type": "string", "nullable": True}, "by": {"type": "string", "example": "api:agency"},
+            "at": _TIME}},
+        "Application": {"type": "object", "required": [
+            "reference", "service", "applicant_name", "phone", "kelurahan", "status", "note", "created_at",
+            "status_changed_at"], "properties": {
+            "reference": {"type": "string", "pattern": "^[0-9]{10}$"}, "service": {"type": "string"},
+            "applicant_name": {"type": "string"}, "phone": {"type": "string", "example": "+6281234567890"},
+            "kelurahan": {"type": "string"}, "status": schema_ref("Status"),
+            "note": {"type": "string", "nullable": True}, "created_at": _TIME, "status_changed_at": _TIME,
+            "history": {"type": "array", "items": schema_ref("HistoryEntry"),
+                        "description": "Oldest first; not in lists"}}},
+        "ApplicationList": {"type": "object", "required": ["applications", "page", "per_page", "total"],
+                            "properties": {
+                                "applications": {"type": "array", "items": schema_ref("Application")},
+                                "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                                "total": {"type": "integer"}}},
+    },
+)

@@ -7,13 +7,18 @@ from sqlalchemy import select
 from api import bp
 from api import iso
 from api import page_args
+from api import phones
+from api.openapi import PAGE_PARAMETERS
+from api.openapi import UNAUTHORIZED
 from api.openapi import error_response
+from api.openapi import filter_parameter
+from api.openapi import json_response
 from api.openapi import register_paths
+from api.openapi import schema_ref
 from extensions import db
 from office import outbox
 from office.errors import DomainError
 from office.models import Message
-from office.phones import normalize
 
 DIRECTIONS = ("in", "out")
 STATUSES = (outbox.RECEIVED, *outbox.OUT_STATES)
@@ -48,15 +53,16 @@ def message_json(message: Message) -> dict:
 def list_messages():
     page, per_page = page_args()
     query = select(Message)
-    if request.args.get("phone"):
-        query = query.where(Message.phone == normalize(request.args["phone"]))
-    direction = request.args.get("direction")
-    if direction:
+    # A filter sent empty is refused like any other unknown value, never read as "no filter".
+    if "phone" in request.args:
+        query = query.where(Message.phone == phones.stored_form(request.args["phone"]))
+    if "direction" in request.args:
+        direction = request.args["direction"]
         if direction not in DIRECTIONS:
             raise DomainError("direction is in or out.", code="invalid_direction")
         query = query.where(Message.direction == direction)
-    status = request.args.get("status")
-    if status:
+    if "status" in request.args:
+        status = request.args["status"]
         if status not in STATUSES:
             raise DomainError(f"status is one of {', '.join(STATUSES)}.", code="unknown_status")
         query = query.where(Message.status == status)
@@ -67,49 +73,51 @@ def list_messages():
     return jsonify(messages=[message_json(m) for m in rows], page=page, per_page=per_page, total=total)
 
 
-def _query(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "query", "schema": schema, "description": description}
-
-
-_ERROR = error_response()
 _TIME = {"type": "string", "format": "date-time", "nullable": True}
+_OPTIONAL_TEXT = {"type": "string", "nullable": True}
+_OPTIONAL_ID = {"type": "integer", "nullable": True}
+_FIELDS = {
+    "id": {"type": "integer"},
+    "direction": {"type": "string", "enum": list(DIRECTIONS)},
+    "phone": {"type": "string", "example": "+6281234567890"},
+    "text": {"type": "string"},
+    "status": {"type": "string", "enum": list(STATUSES)},
+    "kind": schema_ref("MessageKind"),
+    "priority": {"type": "string", "enum": [priority.value for priority in outbox.Priority]},
+    "segments": {"type": "integer"},
+    "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
+    "provider_id": _OPTIONAL_TEXT, "link_id": _OPTIONAL_TEXT,
+    "in_reply_to_id": _OPTIONAL_ID, "application_id": _OPTIONAL_ID, "broadcast_id": _OPTIONAL_ID,
+    "attempts": {"type": "integer"},
+    "last_error": _OPTIONAL_TEXT,
+    "created_at": {"type": "string", "format": "date-time"},
+    "sent_at": _TIME, "delivered_at": _TIME, "failed_at": _TIME,
+}
 
 register_paths(
     {"/messages": {"get": {
         "summary": "The SMS log, newest first",
         "parameters": [
-            _query("phone", {"type": "string", "example": "0812-3456-7890"}, "Any Indonesian form of the number"),
-            _query("direction", {"type": "string", "enum": list(DIRECTIONS)}, "in: from citizens; out: from us"),
-            _query("status", {"type": "string", "enum": list(STATUSES)}, "received for incoming messages"),
-            _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1"),
-            _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size, default 50"),
+            filter_parameter("phone", {"anyOf": [schema_ref("Phone"),
+                                                 {"type": "string", "pattern": phones.E164_PATTERN}]},
+                             "This number's messages: an Indonesian mobile number in any documented form, or any "
+                             "number in international form (+<country code><number>)."),
+            filter_parameter("direction", {"type": "string", "enum": list(DIRECTIONS)},
+                             "in: from citizens; out: from us."),
+            filter_parameter("status", {"type": "string", "enum": list(STATUSES)},
+                             "received for incoming messages."),
+            *PAGE_PARAMETERS,
         ],
-        "responses": {"200": {"description": "OK", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/MessageList"}}}},
-            "400": _ERROR, "401": _ERROR},
+        "responses": {
+            "200": json_response("MessageList"),
+            "400": error_response("invalid_phone", "invalid_direction", "unknown_status", "invalid_page"),
+            "401": UNAUTHORIZED},
     }}},
     {
-        "Message": {"type": "object", "properties": {
-            "id": {"type": "integer"},
-            "direction": {"type": "string", "enum": list(DIRECTIONS)},
-            "phone": {"type": "string", "example": "+6281234567890"},
-            "text": {"type": "string"},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "kind": {"type": "string", "example": "reply"},
-            "priority": {"type": "string", "enum": ["high", "bulk"]},
-            "segments": {"type": "integer"},
-            "encoding": {"type": "string", "enum": ["GSM-7", "UCS-2"]},
-            "provider_id": {"type": "string", "nullable": True},
-            "link_id": {"type": "string", "nullable": True},
-            "in_reply_to_id": {"type": "integer", "nullable": True},
-            "application_id": {"type": "integer", "nullable": True},
-            "broadcast_id": {"type": "integer", "nullable": True},
-            "attempts": {"type": "integer"},
-            "last_error": {"type": "string", "nullable": True},
-            "created_at": {"type": "string", "format": "date-time"},
-            "sent_at": _TIME, "delivered_at": _TIME, "failed_at": _TIME}},
-        "MessageList": {"type": "object", "properties": {
-            "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
+        "MessageKind": {"type": "string", "enum": [kind.value for kind in outbox.Kind]},
+        "Message": {"type": "object", "required": list(_FIELDS), "properties": _FIELDS},
+        "MessageList": {"type": "object", "required": ["messages", "page", "per_page", "total"], "properties": {
+            "messages": {"type": "array", "items": schema_ref("Message")},
             "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}}},
     },
 )

@@ -2,23 +2,20 @@
 from flask import jsonify
 
 from api import bp
+from api.openapi import NOT_FOUND
+from api.openapi import UNAUTHORIZED
+from api.openapi import json_response
+from api.openapi import register_paths
+from api.openapi import schema_ref
 from office import catalog
 from office.errors import NotFound
 
+FIELDS = ("code", "category", "name", "summary", "requirements", "processing_time", "fee", "where", "issued_by",
+          "legal_basis")
+
 
 def service_json(service) -> dict:
-    return {
-        "code": service.code,
-        "category": service.category,
-        "name": service.name,
-        "summary": service.summary,
-        "requirements": service.requirements,
-        "processing_time": service.processing_time,
-        "fee": service.fee,
-        "where": service.where,
-        "issued_by": service.issued_by,
-        "legal_basis": service.legal_basis,
-    }
+    return {field: getattr(service, field) for field in FIELDS}
 
 
 @bp.get("/services")
@@ -32,3 +29,27 @@ def get_service(code):
     if service is None:
         raise NotFound(f"No service with code {code!r}.")
     return jsonify(service_json(service))
+
+
+_TEXT = schema_ref("Bilingual")
+
+register_paths(
+    {
+        "/services": {"get": {
+            "summary": "The active services, in catalog order",
+            "responses": {"200": json_response("ServiceList"), "401": UNAUTHORIZED}}},
+        "/services/{code}": {"get": {
+            "summary": "One service by its code (case-insensitive)",
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": json_response("Service"), "401": UNAUTHORIZED, "404": NOT_FOUND}}},
+    },
+    {
+        "Service": {"type": "object", "required": list(FIELDS), "properties": {
+            "code": {"type": "string", "example": "KTP"}, "category": {"type": "string", "example": "adminduk"},
+            "name": _TEXT, "summary": _TEXT, "requirements": {"type": "array", "items": _TEXT},
+            "processing_time": _TEXT, "fee": _TEXT, "where": _TEXT, "issued_by": _TEXT,
+            "legal_basis": {"type": "string"}}},
+        "ServiceList": {"type": "object", "required": ["services"], "properties": {
+            "services": {"type": "array", "items": schema_ref("Service")}}},
+    },
+)

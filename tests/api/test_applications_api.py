@@ -32,6 +32,12 @@ def test_create_returns_201_with_reference_and_history(api):
     ({"applicant_name": "A" * 500}, 400, "field_too_long"),
     ({"note": "n" * 501}, 400, "field_too_long"),
     ({"service": ["KTP"]}, 400, "unknown_service"),
+    ({"kelurahan": ["Menteng"]}, 400, "unknown_kelurahan"),
+    ({"applicant_name": "Siti" + " " * 120 + "Rahmawati"}, 400, "field_too_long"),
+    ({"applicant_name": " \u3000\u0000"}, 400, "missing_field"),
+    ({"phone": "0812-3456-0002*"}, 400, "invalid_phone"),
+    ({"phone": "(0536) 3222639"}, 400, "invalid_phone"),
+    ({"phone": "+1 415 555 2671"}, 400, "invalid_phone"),
 ])
 def test_create_rejects_bad_fields_with_json_errors(api, overrides, status, code):
     response = create(api, **overrides)
@@ -98,6 +104,26 @@ def test_list_filters_and_paginates(api):
         assert response.status_code == 400 and response.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("name", ["status", "service", "kelurahan"])
+def test_an_empty_filter_is_a_400_not_no_filter(api, name):
+    create(api)
+    response = api.get(f"/api/v1/applications?{name}=")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == f"unknown_{name}"
+
+
+@pytest.mark.parametrize("phone", ["081234560002", "+62 812-3456-0002", "62 812 3456 0002", "0812-3456-0002"])
+def test_mobile_numbers_in_every_documented_form_are_accepted(api, phone):
+    response = create(api, phone=phone)
+    assert response.status_code == 201 and response.get_json()["phone"] == "+6281234560002"
+
+
+def test_a_note_is_measured_as_sent(api):
+    reference = create(api).get_json()["reference"]
+    response = api.post(f"/api/v1/applications/{reference}/status",
+                        json={"status": "VERIFYING", "note": "ok" + " " * 500})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "field_too_long"
+
+
 def test_wrong_method_is_a_json_405(api):
     response = api.put("/api/v1/applications", json=NEW)
     assert response.status_code == 405
@@ -113,3 +139,16 @@ def test_nul_characters_never_reach_the_database(api):
     assert api.get("/api/v1/applications?kelurahan=Men%00teng").status_code == 200
     reference = created.get_json()["reference"]
     assert api.get(f"/api/v1/applications/{reference[:5]}%00{reference[5:]}").status_code == 400
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("trace", "/api/v1/applications", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ("delete", "/api/v1/applications/1234567890", {"GET", "HEAD", "OPTIONS"}),
+    ("get", "/api/v1/applications/1234567890/status", {"OPTIONS", "POST"}),
+    ("get", "/api/v1/broadcasts/preview", {"OPTIONS", "POST"}),
+    ("trace", "/api/v1/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_405_names_the_methods_the_path_allows(api, method, path, allowed):
+    response = api.open(path, method=method.upper())
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == allowed

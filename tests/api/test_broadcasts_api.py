@@ -83,6 +83,8 @@ def test_cancelling_a_finished_broadcast_is_a_conflict(api, simulator, run_jobs)
     ({"text": TEXT, "audience": {"all": True}, "send_at": "9999-12-31T23:59:59-12:00"}, "invalid_send_at"),
     ({"text": TEXT, "audience": {"all": True}, "urgent": "yes"}, "invalid_field"),
     ({"text": TEXT, "audience": {"all": True}}, "empty_audience"),
+    ({"text": TEXT, "audience": {"phones": ["0812-3456-0001", 81234560002]}}, "invalid_audience"),
+    ({"text": "Tutup" + " " * 1000, "audience": {"all": True}}, "text_too_long"),
 ])
 def test_bad_requests_get_a_400_with_a_code(api, body, code):
     response = api.post("/api/v1/broadcasts", json=body)
@@ -90,7 +92,8 @@ def test_bad_requests_get_a_400_with_a_code(api, body, code):
     assert response.get_json()["error"]["code"] == code
 
 
-@pytest.mark.parametrize("path", ["/api/v1/broadcasts/999", "/api/v1/broadcasts/abc", "/api/v1/broadcasts/1/cancel"])
+@pytest.mark.parametrize("path", ["/api/v1/broadcasts/999", "/api/v1/broadcasts/abc", "/api/v1/broadcasts/1/cancel",
+                                  "/api/v1/broadcasts/99999999999", "/api/v1/broadcasts/-1"])
 def test_unknown_broadcasts_are_404(api, path):
     response = api.post(path) if path.endswith("cancel") else api.get(path)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

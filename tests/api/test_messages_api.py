@@ -77,6 +77,27 @@ def test_bad_filters_are_a_json_400(api, log, query, code):
     assert response.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("query, code", [
+    ("phone=", "invalid_phone"), ("direction=", "invalid_direction"), ("status=", "unknown_status"),
+])
+def test_an_empty_filter_is_a_400_not_no_filter(api, log, query, code):
+    response = api.get(f"/api/v1/messages?{query}")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize("phone", ["0812-3456-7001%2A", "%2B1+415+555+2671", "(0536)+3222639"])
+def test_a_phone_filter_of_no_documented_shape_is_a_400(api, log, phone):
+    response = api.get(f"/api/v1/messages?phone={phone}")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_phone"
+
+
+def test_any_number_in_international_form_is_a_filter(api, log):
+    db.session.add(Message(direction="out", phone="+14155552671", text="abroad", status="failed", kind="reply"))
+    db.session.commit()
+    assert texts(api.get("/api/v1/messages?phone=%2B14155552671")) == ["abroad"]
+    assert texts(api.get("/api/v1/messages?phone=%2B4420000000")) == []
+
+
 def test_the_log_needs_an_api_key(client, log):
     response = client.get("/api/v1/messages")
     assert response.status_code == 401
