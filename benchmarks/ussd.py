@@ -1,202 +1,189 @@
-"""USSD under load: concurrent simulated sessions against Lekas served by gunicorn, with baselines.
+"""USSD hops: what one costs in-process, and /ussd under load beside a bare Flask endpoint.
 
-Starts its own redis-server on a free port and a gunicorn (gthread) serving `app:create_app()` against a
-fresh SQLite database in a temporary folder, all on 127.0.0.1, then runs the same number of requests
-with the same concurrency against:
+Starts its own redis-server on a free port and a fresh SQLite database in a temporary folder (the catalog,
+one application, and 500 of the 5,000 phones having chosen English), then:
 
-  POST /ussd         4-hop sessions: browse requirements, read office info, or look up a status after a typo
-  GET  /healthz      the cheapest route that still touches the database and Redis, like a USSD hop does
-  GET  /no-such-page Flask's 404: what gunicorn and Flask cost with no I/O at all
+1. In-process, through Flask's test client with the same Redis and database, one after another: the mean
+   time of a hop that opens a session, one that navigates from its saved state, and one whose saved state
+   is lost, so that its three inputs are replayed.
+2. Under load: the Procfile's `web:` line as it stands (gunicorn with gunicorn.conf.py, its workers and
+   threads, its access log), on 127.0.0.1 instead of 0.0.0.0, serving Lekas; then the same line serving
+   benchmarks/bare.py, a Flask app whose POST /ussd does nothing. Against each, `wrk` keeps 50 keep-alive
+   connections busy with the hops of benchmarks/ussd_hops.lua: 500 sessions picked at random, each
+   restarting for a random phone among 5,000 after its 4 hops (browse requirements, read the office's
+   info, or look up a status after a typo), so many hops meet another phone's or an out-of-order state.
+   After a warm-up run, it prints hops/s, p50 and p99 latency, and /ussd's throughput as a share of the
+   bare endpoint's.
 
-and prints requests/s, p50 and p99 latency for each. The difference between /ussd and /healthz is what the
-menu itself costs. Everything it started is stopped at the end, or after --timeout seconds.
+wrk (Debian's `wrk`) runs as one thread on the same 2 cores as the servers: it is C and light, but what
+it uses lowers both figures alike. Everything started is stopped at the end, or after --timeout seconds.
 
-    .venv/bin/python benchmarks/ussd.py [--clients 20] [--sessions 200] [--workers 2] [--threads 4]
-
-The load generator runs on the same machine, so its own CPU use lowers every figure alike.
+    .venv/bin/python benchmarks/ussd.py [--seconds 20] [--warmup 10] [--timeout 600]
 """
 import argparse
-import http.client
 import os
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from simulator.testing import wait_until_up  # noqa: E402
+from tests import procfile  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.redis_server import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
-# What /ussd answers when a hop fails inside: a valid screen, but an error for the benchmark.
-SORRY = "END Maaf, terjadi gangguan"
+CONNECTIONS, SESSIONS, PHONES = 50, 500, 5000
+ENGLISH_EVERY = 10  # every tenth phone has chosen English
+LUA = os.path.join(ROOT, "benchmarks", "ussd_hops.lua")
+LEKAS, BARE = "'app:create_app()'", "'benchmarks.bare:create_app()'"
 
 
-def conversations(reference: str) -> list[list[str]]:
-    """The `text` AT sends on each of the 4 hops of the sessions the benchmark replays, in turn."""
-    typo = reference[:-1] + str((int(reference[-1]) + 1) % 10)
-    scripts = [["1", "98", "2"], ["5", "98", "98"], ["2", typo, reference]]
-    return [["*".join(script[:n]) for n in range(4)] for script in scripts]
+def phone(number: int) -> str:
+    """The benchmark's phone `number` (0 to PHONES - 1), as ussd_hops.lua writes it."""
+    return f"+62813{number:07d}"
 
 
 def prepare(env: dict) -> str:
-    """Migrate the database, load the catalog and register one application; return its reference."""
+    """Migrate the database, load the catalog, register one application and the English speakers.
+
+    Returns the application's reference.
+    """
     os.environ.update(env)
     from app import create_app
     from commands import init_db
     from extensions import db
     from office import applications
+    from office import citizens
 
     app = create_app()
     with app.app_context():
         init_db()
         reference = applications.create_application("KTP", "Budi Santoso", "+6281299990000", "Menteng",
                                                     actor="benchmark").reference
+        for number in range(0, PHONES, ENGLISH_EVERY):
+            citizens.set_language(phone(number), "en")
         db.session.commit()
         db.engine.dispose()
     return reference
 
 
-def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
-    # The Procfiles' settings file too: without it this gunicorn would take over the user's control socket.
-    cmd = [sys.executable, "-m", "gunicorn", "--config", os.path.join(ROOT, "gunicorn.conf.py"),
-           "--bind", f"{HOST}:{port}", "--workers", str(workers),
-           "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning", "app:create_app()"]
-    server = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("gunicorn did not answer /healthz within 30 s")
+def in_process(rounds: int) -> dict[str, float]:
+    """Mean milliseconds of each kind of hop, through the test client of an app in this process."""
+    from app import create_app
 
+    client = create_app().test_client()
+    kinds = {"opens a session": [], "navigates from its saved state": [], "replays a lost state": []}
 
-class Load:
-    """`clients` threads, each with one keep-alive connection, sending `per_client` units of work."""
-
-    def __init__(self, port: int, clients: int, per_client: int):
-        self.port, self.clients, self.per_client = port, clients, per_client
-        self.latencies: list[float] = []
-        self.errors = 0
-        self._lock = threading.Lock()
-
-    def run(self, work) -> float:
-        """Run `work(connection, client_number, unit_number, timed)` for every unit; return the wall time."""
-        def client(number):
-            connection = http.client.HTTPConnection(HOST, self.port, timeout=15)
-            mine, errors = [], 0
-
-            def timed(method, path, body=None, check=None):
-                nonlocal errors
-                headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-                started = time.perf_counter()
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                text = response.read().decode()
-                mine.append(time.perf_counter() - started)
-                if check is not None and not check(response.status, text):
-                    errors += 1
-
-            for unit in range(self.per_client):
-                work(number, unit, timed)
-            connection.close()
-            with self._lock:
-                self.latencies.extend(mine)
-                self.errors += errors
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(self.clients)]
+    def hop(kind, session, number, text):
+        form = urlencode({"sessionId": session, "phoneNumber": phone(number), "serviceCode": "*384*5758#",
+                          "networkCode": "51010", "text": text})
         started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return time.perf_counter() - started
+        response = client.post("/ussd", data=form, content_type="application/x-www-form-urlencoded")
+        kinds[kind].append(time.perf_counter() - started)
+        assert response.text.startswith(("CON ", "END ")), response.text
+
+    # The first round warms the catalog snapshot and Redis's connections; it is not counted.
+    for round_number in range(rounds + 1):
+        for number in range(0, PHONES, PHONES // 200):
+            session = f"in-process-{round_number}-{number}"
+            hop("opens a session", session, number, "")
+            hop("navigates from its saved state", session, number, "1")
+            hop("navigates from its saved state", session, number, "1*98")
+            hop("replays a lost state", session + "-lost", number, "1*98*2")
+        if round_number == 0:
+            for times in kinds.values():
+                times.clear()
+    return {kind: statistics.fmean(times) * 1000 for kind, times in kinds.items()}
 
 
-def ussd_work(scripts):
-    def ok(status, text):
-        return (status == 200 and text.startswith(("CON ", "END ")) and len(text) <= 160
-                and not text.startswith(SORRY))
-
-    def work(client, unit, timed):
-        session = f"bench-{client}-{unit}"
-        # A phone per session, so the status lookups stay under the per-phone rate limit like real callers.
-        phone = f"+62813{client:03d}{unit:04d}"
-        for text in scripts[(client + unit) % len(scripts)]:
-            form = urlencode({"sessionId": session, "phoneNumber": phone, "serviceCode": "*384*5758#",
-                              "networkCode": "51010", "text": text})
-            timed("POST", "/ussd", form, ok)
-    return work
+def web_line(app_spec: str) -> str:
+    """The Procfile's web: line serving `app_spec`, listening on 127.0.0.1 only."""
+    line = procfile.command("web")
+    for old, new in (("--bind 0.0.0.0:", f"--bind {HOST}:"), (LEKAS, app_spec)):
+        if old not in line:
+            raise SystemExit(f"the Procfile's web: line no longer has {old}; update benchmarks/ussd.py")
+        line = line.replace(old, new)
+    return line
 
 
-def get_work(path, expected):
-    def work(client, unit, timed):
-        for _ in range(4):
-            timed("GET", path, check=lambda status, _text: status == expected)
-    return work
+@contextmanager
+def serving(app_spec: str, env: dict, folder: str):
+    """Run the web line for `app_spec` on a free port; yield its port; stop it as a process manager would."""
+    port = free_port()
+    process = procfile.ProcfileProcess("web", {**env, "PORT": str(port)}, os.path.join(folder, "web.log"),
+                                       line=web_line(app_spec)).start()
+    try:
+        wait_until_up(f"http://{HOST}:{port}/", timeout=30, process=process.process)
+        yield port
+    finally:
+        process.stop()
 
 
-def report(name: str, load: Load, seconds: float) -> str:
-    ordered = sorted(load.latencies)
-    p50 = ordered[len(ordered) // 2] * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    return (f"{name:<22} {len(ordered):>9} {load.errors:>7} {len(ordered) / seconds:>10.0f} "
-            f"{p50:>8.2f} {p99:>8.2f}")
+def hammer(port: int, seconds: float, reference: str) -> dict[str, float]:
+    """One wrk run of ussd_hops.lua against `port`; returns what its last line reports."""
+    cmd = ["wrk", "--threads", "1", "--connections", str(CONNECTIONS), "--duration", f"{seconds:g}s",
+           "--timeout", "15s", "--script", LUA, f"http://{HOST}:{port}", "--", str(SESSIONS), str(PHONES),
+           reference]
+    output = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    fields = next(line for line in output.splitlines() if line.startswith("hops ")).split()[1:]
+    hops, duration_us, errors, p50_us, p99_us, bad = (int(value) for value in fields)
+    return {"hops": hops, "rate": hops / (duration_us / 1e6), "errors": errors + bad,
+            "p50": p50_us / 1000, "p99": p99_us / 1000}
+
+
+def _out_of_time(signum, frame):
+    raise TimeoutError("the benchmark ran out of time")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=20, help="concurrent simulated phones")
-    parser.add_argument("--sessions", type=int, default=200, help="4-hop sessions per client")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-    parser.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each measured run")
+    parser.add_argument("--warmup", type=float, default=10, help="length of the unmeasured run before each")
+    parser.add_argument("--rounds", type=int, default=5, help="in-process: rounds of 200 sessions")
+    parser.add_argument("--timeout", type=int, default=600, help="stop everything after this many seconds")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
+    # The Procfile's own defaults for workers and threads, not this shell's.
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS"):
+        os.environ.pop(name, None)
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(args.timeout)
     folder = tempfile.mkdtemp(prefix="lekas-bench-")
     redis_server = RedisServer().start()
-    server = None
-    watchdog = threading.Timer(args.timeout, lambda: os._exit(2))
-    watchdog.daemon = True
-    watchdog.start()
     try:
         env = {"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "REDIS_URL": redis_server.url,
                "SECRET_KEY": "benchmark", "SMS_PROVIDER": "simulator", "QUIET_HOURS": "", "CALLBACK_TOKEN": "",
                "LEKAS_ENV": "development"}
-        scripts = conversations(prepare(env))
-        port = free_port()
-        server = start_gunicorn(env, port, args.workers, args.threads)
-        print(f"gunicorn {args.workers} workers x {args.threads} threads (gthread), SQLite + redis-server, "
-              f"{args.clients} clients x {args.sessions} sessions x 4 requests, {os.cpu_count()} CPUs shared "
-              f"with the load generator")
-        Load(port, args.clients, 5).run(ussd_work(scripts))  # warm-up: imports, connections, caches
-        print(f"{'endpoint':<22} {'requests':>9} {'errors':>7} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
-        for name, work in [("POST /ussd", ussd_work(scripts)), ("GET /healthz", get_work("/healthz", 200)),
-                           ("GET 404 (no I/O)", get_work("/no-such-page", 404))]:
-            load = Load(port, args.clients, args.sessions)
-            seconds = load.run(work)
-            print(report(name, load, seconds), flush=True)
+        reference = prepare(env)
+        print(f"In-process, one hop at a time (mean of {args.rounds * 200} each):")
+        for kind, ms in in_process(args.rounds).items():
+            print(f"  a hop that {kind:<32} {ms:6.2f} ms")
+        print(f"\n{web_line(LEKAS)}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, {PHONES} "
+              f"phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
+        print(f"{'endpoint':<26} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        results = {}
+        for name, app_spec in (("POST /ussd (Lekas)", LEKAS), ("POST /ussd (bare Flask)", BARE)):
+            with serving(app_spec, env, folder) as port:
+                hammer(port, args.warmup, reference)
+                results[name] = result = hammer(port, args.seconds, reference)
+            print(f"{name:<26} {result['hops']:>8} {result['errors']:>7} {result['rate']:>8.0f} "
+                  f"{result['p50']:>8.1f} {result['p99']:>8.1f}", flush=True)
+        lekas, bare = results.values()
+        print(f"/ussd at {lekas['rate'] / bare['rate']:.2f}x the bare endpoint's throughput")
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        signal.alarm(0)
         redis_server.cleanup()
         shutil.rmtree(folder, ignore_errors=True)
 

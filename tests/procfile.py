@@ -29,10 +29,13 @@ def stop(process: subprocess.Popen | None, timeout: float) -> None:
 
 
 class ProcfileProcess:
-    """One Procfile line running as its own process, everything it prints (stdout and stderr) kept in `log_path`."""
+    """One Procfile line running as its own process, everything it prints (stdout and stderr) kept in `log_path`.
 
-    def __init__(self, name: str, env: dict, log_path, procfile: str = "Procfile"):
-        self.command = command(name, procfile)
+    `line` runs an edited copy of the Procfile's line instead (a benchmark's, listening on 127.0.0.1 only).
+    """
+
+    def __init__(self, name: str, env: dict, log_path, procfile: str = "Procfile", line: str | None = None):
+        self.command = line or command(name, procfile)
         bin_dir = os.path.dirname(sys.executable)
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1",
                     "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
