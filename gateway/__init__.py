@@ -37,5 +37,5 @@ def plain(body: str = "", status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
-from gateway import ussd  # noqa: E402,F401
 from gateway.sms import webhooks  # noqa: E402,F401  (routes register on bp)
+from gateway.ussd import routes  # noqa: E402,F401

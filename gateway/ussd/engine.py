@@ -2,7 +2,7 @@
 
 AT sends every input of the session on every hop (`text` = "1*2*3"), so a conversation is a function of
 its inputs: `advance` feeds them to the state one by one and `render` draws the screen on top of the stack.
-Redis only saves replaying the inputs already seen (gateway.ussd_session); a session whose state is lost,
+Redis only saves replaying the inputs already seen (gateway.ussd.session_cache); a session whose state is lost,
 or a gateway that dials straight into a sub-menu (fast-dial, text "2*1234567890"), replays from the start.
 
 Anywhere: "0" goes back one screen (or one page), "00" to the main menu, "98" to the next page. An input
@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from extensions import db
-from gateway import ussd_catalog
-from gateway.ussd_text import BODY_LIMIT
-from gateway.ussd_text import clean
-from gateway.ussd_text import page_options
-from gateway.ussd_text import page_text
-from gateway.ussd_text import width
+from gateway.ussd import snapshot
+from gateway.ussd.text import BODY_LIMIT
+from gateway.ussd.text import clean
+from gateway.ussd.text import page_options
+from gateway.ussd.text import page_text
+from gateway.ussd.text import width
 from office import applications
 from office import catalog
 from office import checklist
@@ -105,7 +105,7 @@ class Context:
 
     def __init__(self, phone: str):
         self.phone = phone
-        self.services, self.places = ussd_catalog.current()
+        self.services, self.places = snapshot.current()
         self._layouts: dict = {}
 
     def layout(self, screen, state: "State", build):

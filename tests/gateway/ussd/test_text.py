@@ -2,11 +2,11 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.ussd_text import clean
-from gateway.ussd_text import page_options
-from gateway.ussd_text import page_text
-from gateway.ussd_text import shorten
-from gateway.ussd_text import width
+from gateway.ussd.text import clean
+from gateway.ussd.text import page_options
+from gateway.ussd.text import page_text
+from gateway.ussd.text import shorten
+from gateway.ussd.text import width
 from office.gsm import is_gsm7
 from tests.strategies import texts as any_text
 

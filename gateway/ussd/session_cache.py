@@ -1,6 +1,6 @@
 """USSD session state in Redis, keyed by AT's sessionId and kept a little longer than AT's 180 s session.
 
-Redis is a cache here, not the truth: a session is a function of its inputs (gateway.ussd_menu), so a lost
+Redis is a cache here, not the truth: a session is a function of its inputs (gateway.ussd.engine), so a lost
 or unreadable entry only means replaying the inputs. Every failure reads as "nothing saved".
 """
 import hashlib
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 import redis_guard
-from gateway.ussd_menu import State
+from gateway.ussd.engine import State
 
 TTL_SECONDS = 200
 log = logging.getLogger(__name__)

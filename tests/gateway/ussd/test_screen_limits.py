@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import delete
 
 from extensions import db
-from gateway import ussd_catalog
-from gateway import ussd_session
-from gateway.ussd import answer
+from gateway.ussd import session_cache
+from gateway.ussd import snapshot
+from gateway.ussd.routes import answer
 from office import citizens
 from office.gsm import analyze
 from office.models import Service
@@ -47,13 +47,13 @@ def long_service(app):
     )
     db.session.add(service)
     db.session.commit()
-    ussd_catalog.forget()
+    snapshot.forget()
     yield service
     # The services table survives between tests: this row must not.
     db.session.rollback()
     db.session.execute(delete(Service).where(Service.code == "PANJANG"))
     db.session.commit()
-    ussd_catalog.forget()
+    snapshot.forget()
 
 
 def choices(body: str, typed: list[str]) -> list[str]:
@@ -72,7 +72,7 @@ def where(session_id: str, phone: str) -> str:
 
     A hint is left out: it shows once and leads to the same screens as the state without it.
     """
-    state = ussd_session.load(session_id, phone).state.to_json()
+    state = session_cache.load(session_id, phone).state.to_json()
     return json.dumps({**state, "hint": None}, sort_keys=True)
 
 

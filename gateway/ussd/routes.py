@@ -13,13 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from extensions import db
 from gateway import bp
 from gateway import plain
-from gateway import ussd_session
-from gateway.ussd_menu import Context
-from gateway.ussd_menu import Reply
-from gateway.ussd_menu import State
-from gateway.ussd_menu import advance
-from gateway.ussd_menu import render
-from gateway.ussd_text import clean
+from gateway.ussd import session_cache
+from gateway.ussd.engine import Context
+from gateway.ussd.engine import Reply
+from gateway.ussd.engine import State
+from gateway.ussd.engine import advance
+from gateway.ussd.engine import render
+from gateway.ussd.text import clean
 from office import citizens
 from office import ussd_stats
 from office.i18n import t
@@ -54,7 +54,7 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
     except InvalidPhone:
         return Reply(True, clean(t(default, "Sorry, this number cannot use the service."))).body
     inputs = text.split("*") if text else []
-    saved = ussd_session.load(session_id, phone)
+    saved = session_cache.load(session_id, phone)
     if saved is not None and saved.text == text:
         # The same hop again (a retry): same answer, and nothing done twice.
         return saved.reply
@@ -67,7 +67,7 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
     ctx = Context(phone)
     advance(ctx, state, todo)
     reply = render(ctx, state).body
-    ussd_session.save(session_id, phone, text, state, reply)
+    session_cache.save(session_id, phone, text, state, reply)
     return reply
 
 

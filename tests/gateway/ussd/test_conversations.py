@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
-from gateway import ussd_catalog
+from gateway.ussd import snapshot
 from office import catalog
 from office import checklist
 from office import citizens
@@ -40,7 +40,7 @@ WORDS = {
 @pytest.fixture(autouse=True)
 def fresh_catalog(app):
     """The menu reads the catalog as it is now, not as an earlier test left it."""
-    ussd_catalog.forget()
+    snapshot.forget()
 
 
 def speaks(phone, lang):
