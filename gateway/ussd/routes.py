@@ -17,8 +17,7 @@ from gateway.ussd import session_cache
 from gateway.ussd.engine import Context
 from gateway.ussd.engine import Reply
 from gateway.ussd.engine import State
-from gateway.ussd.engine import advance
-from gateway.ussd.engine import render
+from gateway.ussd.screens import MENU
 from gateway.ussd.text import clean
 from office import citizens
 from office import ussd_stats
@@ -54,7 +53,7 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
     except InvalidPhone:
         return Reply(True, clean(t(default, "Sorry, this number cannot use the service."))).body
     inputs = text.split("*") if text else []
-    saved = session_cache.load(session_id, phone)
+    saved = session_cache.load(session_id, phone, MENU)
     if saved is not None and saved.text == text:
         # The same hop again (a retry): same answer, and nothing done twice.
         return saved.reply
@@ -65,8 +64,8 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
         state = State(lang=citizens.language_of(phone, default=default))
         todo = inputs
     ctx = Context(phone)
-    advance(ctx, state, todo)
-    reply = render(ctx, state).body
+    MENU.advance(ctx, state, todo)
+    reply = MENU.render(ctx, state).body
     session_cache.save(session_id, phone, text, state, reply)
     return reply
 

@@ -6,6 +6,7 @@ or unreadable entry only means replaying the inputs. Every failure reads as "not
 import hashlib
 import json
 import logging
+from collections.abc import Container
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -31,8 +32,11 @@ def _key(session_id: str) -> str:
     return "ussd:session:" + hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def load(session_id: str, phone: str) -> Saved | None:
-    """The saved hop of `session_id`, or None when there is none, it belongs to another phone, or Redis fails."""
+def load(session_id: str, phone: str, screens: Container[str]) -> Saved | None:
+    """The saved hop of `session_id`, or None when there is none, it belongs to another phone, or Redis fails.
+
+    A saved state that names a screen not among `screens` (the menu's) reads as none too.
+    """
     try:
         with redis_guard.guarded() as redis:
             raw = redis.get(_key(session_id))
@@ -45,7 +49,8 @@ def load(session_id: str, phone: str) -> Saved | None:
         data = json.loads(raw)
         if data["phone"] != phone:
             return None
-        return Saved(text=str(data["text"]), state=State.from_json(data["state"]), reply=str(data["reply"]))
+        state = State.from_json(data["state"], screens)
+        return Saved(text=str(data["text"]), state=state, reply=str(data["reply"]))
     except (ValueError, KeyError, TypeError):
         return None
 

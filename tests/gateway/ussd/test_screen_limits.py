@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from extensions import db
 from gateway.ussd import session_cache
 from gateway.ussd import snapshot
+from gateway.ussd.screens import MENU
 from gateway.ussd.routes import answer
 from office import citizens
 from office.gsm import analyze
@@ -72,7 +73,7 @@ def where(session_id: str, phone: str) -> str:
 
     A hint is left out: it shows once and leads to the same screens as the state without it.
     """
-    state = session_cache.load(session_id, phone).state.to_json()
+    state = session_cache.load(session_id, phone, MENU).state.to_json()
     return json.dumps({**state, "hint": None}, sort_keys=True)
 
 
