@@ -112,7 +112,9 @@ class Context:
 
 
 @dataclass(frozen=True)
-class Reply:
+class Display:
+    """What the phone shows after a hop: a screen's text, and whether the session ends with it."""
+
     end: bool
     text: str
 
@@ -168,11 +170,11 @@ class Menu:
     def pages(self, ctx, state) -> int:
         return len(self._layout(ctx, state)[2])
 
-    def render(self, ctx, state) -> Reply:
+    def render(self, ctx, state) -> Display:
         title, _, pages = self._layout(ctx, state)
         page = min(state.frame["p"], len(pages) - 1)
         lines = [line for _, line in pages[page]]
-        return Reply(False, _lines(_hint_text(state) or title, *lines, _nav(state, page + 1 < len(pages))))
+        return Display(False, _lines(_hint_text(state) or title, *lines, _nav(state, page + 1 < len(pages))))
 
     def handle(self, ctx, state, value: str) -> None:
         _, options, pages = self._layout(ctx, state)
@@ -207,12 +209,12 @@ class Document(Menu):
         room = BODY_LIMIT - (hint + 1) - sum(width(line) + 1 for line in lines) - (width(_nav(state, True)) + 1)
         return text, options, page_text(text, room), lines
 
-    def render(self, ctx, state) -> Reply:
+    def render(self, ctx, state) -> Display:
         _, _, pages, lines = self._layout(ctx, state)
         page = min(state.frame["p"], len(pages) - 1)
         if self.last_is_end and page == len(pages) - 1:
-            return Reply(True, pages[page])
-        return Reply(False, _lines(_hint_text(state), pages[page], *lines, _nav(state, page + 1 < len(pages))))
+            return Display(True, pages[page])
+        return Display(False, _lines(_hint_text(state), pages[page], *lines, _nav(state, page + 1 < len(pages))))
 
     def handle(self, ctx, state, value):
         options = self._layout(ctx, state)[1]
@@ -238,8 +240,8 @@ class Prompt:
     def pages(self, ctx, state) -> int:
         return 1
 
-    def render(self, ctx, state) -> Reply:
-        return Reply(False, _lines(_hint_text(state) or clean(self.title(ctx, state)), _nav(state, False)))
+    def render(self, ctx, state) -> Display:
+        return Display(False, _lines(_hint_text(state) or clean(self.title(ctx, state)), _nav(state, False)))
 
     def handle(self, ctx, state, value):
         self.submit(ctx, state, value)
@@ -273,10 +275,10 @@ class Engine:
             _step(ctx, state, screen, value.strip())
         return state
 
-    def render(self, ctx: Context, state: State) -> Reply:
+    def render(self, ctx: Context, state: State) -> Display:
         """The screen the citizen sees now."""
         if state.end is not None:
-            return Reply(True, clean(t(state.lang, state.end[0], **state.end[1])))
+            return Display(True, clean(t(state.lang, state.end[0], **state.end[1])))
         return self._screens[state.frame["s"]].render(ctx, state)
 
 

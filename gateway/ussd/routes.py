@@ -15,7 +15,7 @@ from gateway import bp
 from gateway import plain
 from gateway.ussd import session_cache
 from gateway.ussd.engine import Context
-from gateway.ussd.engine import Reply
+from gateway.ussd.engine import Display
 from gateway.ussd.engine import State
 from gateway.ussd.screens import MENU
 from gateway.ussd.text import clean
@@ -40,7 +40,7 @@ def ussd_callback():
     except Exception:  # noqa: BLE001  (any failure must still reach the phone as a proper END screen)
         log.exception("USSD hop failed (session %.40s)", session_id)
         db.session.rollback()
-        body = Reply(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
+        body = Display(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
                                    "Sorry, something went wrong. Please try again."))).body
     return plain(body)
 
@@ -51,7 +51,7 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
     try:
         phone = normalize(raw_phone)
     except InvalidPhone:
-        return Reply(True, clean(t(default, "Sorry, this number cannot use the service."))).body
+        return Display(True, clean(t(default, "Sorry, this number cannot use the service."))).body
     inputs = text.split("*") if text else []
     saved = session_cache.load(session_id, phone, MENU)
     if saved is not None and saved.text == text:

@@ -38,7 +38,7 @@ def width(text: str) -> int:
     return len(text) + sum(1 for ch in text if ch in GSM7_EXTENDED)
 
 
-def shorten(text: str, room: int) -> str:
+def shorten_label(text: str, room: int) -> str:
     """`text` cut at a word boundary to fit `room`, marked with "..." (for menu labels only)."""
     if width(text) <= room:
         return text
@@ -114,7 +114,7 @@ def page_options(labels: list[str], room: int) -> list[list[tuple[int, str]]]:
             line = f"1. {label}"
             cost = width(line)
         if cost > room:
-            line = "1. " + shorten(label, room - 3)
+            line = "1. " + shorten_label(label, room - 3)
             cost = width(line)
         current.append((index, line))
         used += cost

@@ -13,7 +13,8 @@ from office.i18n import pick
 from office.i18n import t
 
 # Checklist SMS cost the office money: a phone may ask for a few per hour.
-SMS_LIMIT, SMS_WINDOW = 5, 3600
+CHECKLIST_SMS_PER_PHONE_PER_HOUR = 5
+HOUR_SECONDS = 3600
 
 
 class Services(Menu):
@@ -55,7 +56,7 @@ class ServiceDetail(Document):
 
 
 def _send_checklist(ctx: Context, state: State) -> None:
-    verdict = ratelimit.hit("ussd_sms", ctx.phone, limit=SMS_LIMIT, window=SMS_WINDOW)
+    verdict = ratelimit.hit("ussd_sms", ctx.phone, limit=CHECKLIST_SMS_PER_PHONE_PER_HOUR, window=HOUR_SECONDS)
     if not verdict.allowed:
         refuse(state, verdict.retry_after)
         return

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from gateway.ussd.text import clean
 from gateway.ussd.text import page_options
 from gateway.ussd.text import page_text
-from gateway.ussd.text import shorten
+from gateway.ussd.text import shorten_label
 from gateway.ussd.text import width
 from office.gsm import is_gsm7
 from tests.strategies import texts as any_text
@@ -63,6 +63,6 @@ def test_a_label_too_long_for_a_page_is_shortened_at_a_word():
     assert width(line) <= 40
 
 
-def test_shorten_leaves_short_text_alone_and_cuts_long_text_at_a_word():
-    assert shorten("short", 10) == "short"
-    assert shorten("Surat keterangan tidak mampu", 20) == "Surat keterangan..."
+def test_shorten_label_leaves_short_text_alone_and_cuts_long_text_at_a_word():
+    assert shorten_label("short", 10) == "short"
+    assert shorten_label("Surat keterangan tidak mampu", 20) == "Surat keterangan..."
