@@ -13,17 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from extensions import db
 from gateway import bp
 from gateway import plain
-from gateway.ussd import session_cache
-from gateway.ussd.engine import Context
+from gateway.ussd import hop
 from gateway.ussd.engine import Display
-from gateway.ussd.engine import State
-from gateway.ussd.screens import MENU
 from gateway.ussd.text import clean
-from office import citizens
 from office import ussd_stats
 from office.i18n import t
-from office.phones import InvalidPhone
-from office.phones import normalize
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +30,13 @@ def ussd_callback():
     if not session_id or not raw_phone:
         return plain("sessionId and phoneNumber are required.\n", 400)
     try:
-        body = answer(session_id, raw_phone, request.form.get("text", ""))
+        body = hop.answer(session_id, raw_phone, request.form.get("text", ""))
     except Exception:  # noqa: BLE001  (any failure must still reach the phone as a proper END screen)
         log.exception("USSD hop failed (session %.40s)", session_id)
         db.session.rollback()
         body = Display(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
-                                   "Sorry, something went wrong. Please try again."))).body
+                                     "Sorry, something went wrong. Please try again."))).body
     return plain(body)
-
-
-def answer(session_id: str, raw_phone: str, text: str) -> str:
-    """The reply body for this hop, continuing the saved state of the session when its inputs extend it."""
-    default = current_app.config["DEFAULT_LANGUAGE"]
-    try:
-        phone = normalize(raw_phone)
-    except InvalidPhone:
-        return Display(True, clean(t(default, "Sorry, this number cannot use the service."))).body
-    inputs = text.split("*") if text else []
-    saved = session_cache.load(session_id, phone, MENU)
-    if saved is not None and saved.text == text:
-        # The same hop again (a retry): same answer, and nothing done twice.
-        return saved.reply
-    if saved is not None and (saved.text == "" or text.startswith(saved.text + "*")):
-        state = saved.state
-        todo = inputs[len(saved.text.split("*")) if saved.text else 0:]
-    else:
-        state = State(lang=citizens.language_of(phone, default=default))
-        todo = inputs
-    ctx = Context(phone)
-    MENU.advance(ctx, state, todo)
-    reply = MENU.render(ctx, state).body
-    session_cache.save(session_id, phone, text, state, reply)
-    return reply
 
 
 def _count(raw: str | None) -> int | None:

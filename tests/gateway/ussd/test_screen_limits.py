@@ -14,8 +14,8 @@ from sqlalchemy import delete
 from extensions import db
 from gateway.ussd import session_cache
 from gateway.ussd import snapshot
+from gateway.ussd.hop import answer
 from gateway.ussd.screens import MENU
-from gateway.ussd.routes import answer
 from office import citizens
 from office.gsm import analyze
 from office.models import Service
