@@ -13,10 +13,11 @@ Anywhere: "0" goes back one screen (or one page), "00" to the main menu, "98" to
 that means nothing on a screen shows that screen again with a one-line hint instead of ending the session.
 Side effects (SMS, feedback, subscription) only happen on the input that ends the session, so replaying
 the inputs before it never repeats them; the two that keep it open are harmless to repeat: choosing a
-language, and counting a status request against the phone's limits. A retried final hop (the same text
-again) gets the reply saved in Redis without acting again; when Redis is down, or lost the saved hop, the
-retry is replayed in full and its side effect happens twice: a second feedback ticket, a second
-checklist SMS. That gap is known and left open.
+language, and counting a status request against the phone's limits. A screen's action only changes the
+database session: the /ussd route commits once, after the hop, and only then saves the hop in Redis. A
+retried final hop (the same text again) gets the reply saved there without acting again; when Redis is
+down, or lost the saved hop, the retry is replayed in full and its side effect happens twice: a second
+feedback ticket, a second checklist SMS. That gap is known and left open.
 
 Caveat: AT joins inputs with "*" and cannot tell a "*" the citizen typed from its separator. The one
 free-text screen (feedback) therefore takes every remaining input, joined again with "*", so the text

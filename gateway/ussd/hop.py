@@ -1,5 +1,7 @@
 """One hop of a USSD session: its saved state continued when the inputs extend it, or all of them replayed;
-then the screen to show, saved with the state for the next hop."""
+then the screen to show, and what to save for the next hop once the caller has committed this one."""
+from dataclasses import dataclass
+
 from flask import current_app
 
 from gateway.ussd import session_cache
@@ -14,18 +16,39 @@ from office.phones import InvalidPhone
 from office.phones import normalize
 
 
-def answer(session_id: str, raw_phone: str, text: str) -> str:
-    """The reply body for this hop, continuing the saved state of the session when its inputs extend it."""
+@dataclass(frozen=True)
+class Hop:
+    """A hop worked out: the body to answer with, and the state it leaves for the session's next hop."""
+
+    session_id: str
+    phone: str
+    text: str
+    body: str
+    state: State | None  # None when there is nothing new to save: a retry, a number that cannot use the service
+
+    def save(self) -> None:
+        """Keep this hop for the next one: call it once the hop's changes are committed, so that the retry of a
+        hop whose changes were rolled back is replayed, not answered as if they had been stored."""
+        if self.state is not None:
+            session_cache.save(self.session_id, self.phone, self.text, self.state, self.body)
+
+
+def answer(session_id: str, raw_phone: str, text: str) -> Hop:
+    """This hop, continuing the saved state of the session when its inputs extend it.
+
+    What the screens change is left in the database session for the caller to commit.
+    """
     default = current_app.config["DEFAULT_LANGUAGE"]
     try:
         phone = normalize(raw_phone)
     except InvalidPhone:
-        return Display(True, clean(t(default, "Sorry, this number cannot use the service."))).body
+        body = Display(True, clean(t(default, "Sorry, this number cannot use the service."))).body
+        return Hop(session_id, raw_phone, text, body, state=None)
     inputs = text.split("*") if text else []
     saved = session_cache.load(session_id, phone, MENU)
     if saved is not None and saved.text == text:
         # The same hop again (a retry): same answer, and nothing done twice.
-        return saved.reply
+        return Hop(session_id, phone, text, saved.reply, state=None)
     if saved is not None and (saved.text == "" or text.startswith(saved.text + "*")):
         state = saved.state
         todo = inputs[len(saved.text.split("*")) if saved.text else 0:]
@@ -34,6 +57,4 @@ def answer(session_id: str, raw_phone: str, text: str) -> str:
         todo = inputs
     ctx = Context(phone)
     MENU.advance(ctx, state, todo)
-    reply = MENU.render(ctx, state).body
-    session_cache.save(session_id, phone, text, state, reply)
-    return reply
+    return Hop(session_id, phone, text, MENU.render(ctx, state).body, state)

@@ -30,7 +30,11 @@ def ussd_callback():
     if not session_id or not raw_phone:
         return plain("sessionId and phoneNumber are required.\n", 400)
     try:
-        body = hop.answer(session_id, raw_phone, request.form.get("text", ""))
+        answered = hop.answer(session_id, raw_phone, request.form.get("text", ""))
+        # One commit for whatever the hop's screens changed, before the hop is saved for a retry.
+        db.session.commit()
+        answered.save()
+        body = answered.body
     except Exception:  # noqa: BLE001  (any failure must still reach the phone as a proper END screen)
         log.exception("USSD hop failed (session %.40s)", session_id)
         db.session.rollback()

@@ -1,5 +1,4 @@
 """SMS alerts: announcements for one kelurahan or all of Jekan Raya, or none."""
-from extensions import db
 from gateway.ussd.engine import Context
 from gateway.ussd.engine import Menu
 from gateway.ussd.engine import State
@@ -28,7 +27,6 @@ class Subscribe(Menu):
 
 def _subscribe(ctx: Context, state: State, place: Kelurahan | None) -> None:
     citizens.subscribe(ctx.phone, place)
-    db.session.commit()
     if place is None:
         state.finish(N_("Done. You will get announcements for all of Jekan Raya by SMS."))
     else:
@@ -37,5 +35,4 @@ def _subscribe(ctx: Context, state: State, place: Kelurahan | None) -> None:
 
 def _unsubscribe(ctx: Context, state: State) -> None:
     citizens.unsubscribe(ctx.phone)
-    db.session.commit()
     state.finish(N_("Done. No more announcements. SMS about your own applications still come."))

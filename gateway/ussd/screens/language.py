@@ -1,5 +1,4 @@
 """Bahasa/Language: the phone's language, for this session and the next ones."""
-from extensions import db
 from gateway.ussd.engine import Context
 from gateway.ussd.engine import Menu
 from gateway.ussd.engine import State
@@ -25,7 +24,6 @@ class Language(Menu):
 
 def _set_language(ctx: Context, state: State, lang: str) -> None:
     citizens.set_language(ctx.phone, lang)
-    db.session.commit()
     state.lang = lang
     state.home()
     state.hint = [LANGUAGE_SET, {}]

@@ -1,5 +1,4 @@
 """Requirements: the services, then one service's requirements, time, fee and place, and its checklist by SMS."""
-from extensions import db
 from gateway.ussd.engine import Context
 from gateway.ussd.engine import Document
 from gateway.ussd.engine import Menu
@@ -62,5 +61,4 @@ def _send_checklist(ctx: Context, state: State) -> None:
         return
     service = ctx.service(state.frame["code"])
     outbox.queue_sms(ctx.phone, checklist.checklist_sms(service, state.lang), outbox.Kind.CHECKLIST)
-    db.session.commit()
     state.finish(N_("The checklist will come to you by SMS shortly."))

@@ -1,5 +1,4 @@
 """Suggestions and complaints: a category, then the citizen's own text; a ticket number comes back."""
-from extensions import db
 from gateway.ussd.engine import Menu
 from gateway.ussd.engine import Prompt
 from gateway.ussd.screens.limited import refuse
@@ -48,5 +47,4 @@ class FeedbackText(Prompt):
             refuse(state, verdict.retry_after)
             return
         entry = feedback.submit(self._kind(state)[0], text, phone=ctx.phone, channel="ussd")
-        db.session.commit()
         state.finish(N_("Thank you, we received it. Your ticket number is {ticket}."), ticket=entry.ticket)

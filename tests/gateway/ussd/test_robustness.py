@@ -6,8 +6,10 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from extensions import db
 from office import citizens
@@ -117,6 +119,24 @@ def test_thousands_of_stars_end_politely(client):
 def test_a_10kb_body_gets_a_valid_screen(client):
     response = hop(client, "1*" + "9" * 10_000)
     assert_screen(response)
+
+
+def test_a_hop_commits_once_whatever_its_screens_changed(client):
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        # English, then announcements for the first kelurahan: two changes in one hop.
+        response = hop(client, "6*2*3*1")
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert response.text.startswith("END Done.")
+    assert len(commits) == 1
+    citizen = citizens.find(PHONE)
+    assert citizen.language == "en" and citizen.subscribed
 
 
 def test_feedback_text_full_of_stars_and_emoji_is_kept(client):
