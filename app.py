@@ -41,12 +41,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from jobs import queues
     from office import after_commit
     from office import broadcasts
+    from office import language_cache
     from office import models  # noqa: F401  (tables must be known to Alembic and create_all)
     from office import outbox
 
     # The domain hands committed work to the jobs through these seams; it never imports the job layer.
     outbox.set_dispatcher(queues.enqueue_messages)
     after_commit.set_handler(broadcasts.STARTED, broadcast_jobs.start_committed)
+    # And languages to the cache the channels read them from.
+    after_commit.set_handler(language_cache.KIND, language_cache.store)
 
     import api
     import gateway

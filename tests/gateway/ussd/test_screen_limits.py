@@ -72,7 +72,7 @@ def where(session_id: str, phone: str) -> str:
 
     A hint is left out: it shows once and leads to the same screens as the state without it.
     """
-    state = session_cache.load(session_id, phone, MENU).state.to_json()
+    state = session_cache.load(session_id, phone, MENU).saved.state.to_json()
     return json.dumps({**state, "hint": None}, sort_keys=True)
 
 
