@@ -16,8 +16,11 @@ BODY_LIMIT = SCREEN_LIMIT - PREFIX_WIDTH
 ELLIPSIS = "..."
 
 
+_GSM7 = GSM7_BASIC | GSM7_EXTENDED
+
+
 def _gsm_char(ch: str) -> str:
-    if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
+    if ch in _GSM7:
         return ch
     if ch.isspace():
         return " "
@@ -29,13 +32,15 @@ def _gsm_char(ch: str) -> str:
 def clean(text: str) -> str:
     """`text` in plain GSM-7 with single spaces and no carriage returns, ready to measure."""
     text = to_gsm(text).replace("\r", "")
-    text = "".join(_gsm_char(ch) if ch != "\n" else ch for ch in text)
+    # Most texts are GSM-7 already; only the others are worth going through one character at a time.
+    if not _GSM7.issuperset(text):
+        text = "".join(_gsm_char(ch) if ch != "\n" else ch for ch in text)
     return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 
 def width(text: str) -> int:
     """Septets a cleaned text takes on a screen (escaped GSM characters count two)."""
-    return len(text) + sum(1 for ch in text if ch in GSM7_EXTENDED)
+    return len(text) + sum(map(text.count, GSM7_EXTENDED))
 
 
 def shorten_label(text: str, room: int) -> str:
