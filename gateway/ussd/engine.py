@@ -97,16 +97,23 @@ class Context:
 
     def __init__(self, phone: str):
         self.phone = phone
-        self.services, self.places = snapshot.current()
+        self._catalog = snapshot.current()
+        self.services, self.places = self._catalog.services, self._catalog.places
         self._layouts: dict = {}
 
     def layout(self, screen, state: "State", build):
-        """`build(ctx, state)` once per request for what a screen's layout depends on (not its page)."""
+        """`build(ctx, state)` once for what a screen's layout depends on (not its page).
+
+        Once per request, or once per catalog snapshot for a screen whose layout depends on nothing but the
+        catalog and the state (`shared_layout`): every request then finds it worked out.
+        """
         params = json.dumps({k: v for k, v in state.frame.items() if k != "p"}, sort_keys=True)
         key = (screen.name, state.lang, len(state.stack), params)
-        if key not in self._layouts:
-            self._layouts[key] = build(self, state)
-        return self._layouts[key]
+        layouts = self._catalog.layouts if screen.shared_layout else self._layouts
+        found = layouts.get(key)
+        if found is None:
+            found = layouts[key] = build(self, state)
+        return found
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -150,6 +157,9 @@ class Menu:
     name = ""
     hints: tuple[str, ...] = (INVALID,)
     takes_rest = False
+    # True for a screen drawn from the catalog and the state alone (not the database, not the phone): its
+    # layout then serves every request of the process until the catalog is read again.
+    shared_layout = False
 
     def title(self, ctx: Context, state: State) -> str:
         raise NotImplementedError

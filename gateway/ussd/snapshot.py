@@ -2,10 +2,13 @@
 
 Reading the services' JSON columns costs more than the rest of a menu hop (benchmarks/ussd.py). The catalog
 only changes when staff reload the data files, so a minute's delay before the menu shows a change is harmless.
-The snapshot holds detached copies, never rows of a session, so every request thread can read it.
+The snapshot holds detached copies, never rows of a session, so every request thread can read it. It also
+holds the layouts of the screens drawn from the catalog alone, worked out once and dropped with it.
 """
 import threading
 import time
+from dataclasses import dataclass
+from dataclasses import field
 
 from flask import current_app
 
@@ -17,12 +20,21 @@ MAX_AGE_SECONDS = 60.0
 _KEY = "ussd_catalog"
 
 
+@dataclass(frozen=True)
+class Catalog:
+    """Active services in catalog order and the kelurahan, as read at one moment."""
+
+    services: list[Service]
+    places: list[Kelurahan]
+    # Filled by the requests of every thread: a layout two of them build at once is built twice, both the same.
+    layouts: dict = field(default_factory=dict)
+
+
 class _Snapshot:
     def __init__(self):
         self.lock = threading.Lock()
-        self.taken_at: float | None = None
-        self.services: list[Service] = []
-        self.places: list[Kelurahan] = []
+        self.taken_at = 0.0
+        self.catalog: Catalog | None = None
 
 
 def _detached(row):
@@ -30,15 +42,15 @@ def _detached(row):
     return model(**{column.key: getattr(row, column.key) for column in model.__table__.columns})
 
 
-def current() -> tuple[list[Service], list[Kelurahan]]:
-    """Active services in catalog order and the kelurahan, read at most MAX_AGE_SECONDS ago."""
+def current() -> Catalog:
+    """The catalog read at most MAX_AGE_SECONDS ago."""
     snapshot = current_app.extensions.setdefault(_KEY, _Snapshot())
     with snapshot.lock:
-        if snapshot.taken_at is None or time.monotonic() - snapshot.taken_at > MAX_AGE_SECONDS:
-            snapshot.services = [_detached(s) for s in catalog.services()]
-            snapshot.places = [_detached(k) for k in catalog.kelurahan_list()]
+        if snapshot.catalog is None or time.monotonic() - snapshot.taken_at > MAX_AGE_SECONDS:
+            snapshot.catalog = Catalog(services=[_detached(s) for s in catalog.services()],
+                                       places=[_detached(k) for k in catalog.kelurahan_list()])
             snapshot.taken_at = time.monotonic()
-        return snapshot.services, snapshot.places
+        return snapshot.catalog
 
 
 def forget() -> None:

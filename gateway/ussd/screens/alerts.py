@@ -10,6 +10,7 @@ from office.models import Kelurahan
 
 class Subscribe(Menu):
     name = "subscribe"
+    shared_layout = True
 
     def title(self, ctx, state):
         return t(state.lang, "Announcements by SMS for:")

@@ -7,6 +7,7 @@ from office.i18n import t
 
 class Info(Document):
     name = "info"
+    shared_layout = True
     last_is_end = True
 
     def text(self, ctx, state):

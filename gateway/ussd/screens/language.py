@@ -11,6 +11,7 @@ LANGUAGE_SET = N_("Language changed.")
 
 class Language(Menu):
     name = "language"
+    shared_layout = True
 
     def title(self, ctx, state):
         return t(state.lang, "Choose language / Pilih bahasa:")

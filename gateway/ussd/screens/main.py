@@ -7,6 +7,7 @@ from office.i18n import t
 
 class Main(Menu):
     name = "main"
+    shared_layout = True
     hints = (INVALID, LANGUAGE_SET)
 
     def title(self, ctx, state):

@@ -18,6 +18,7 @@ HOUR_SECONDS = 3600
 
 class Services(Menu):
     name = "services"
+    shared_layout = True
 
     def title(self, ctx, state):
         return t(state.lang, "Choose a service:")
@@ -31,6 +32,7 @@ class Services(Menu):
 
 class ServiceDetail(Document):
     name = "service"
+    shared_layout = True
 
     def text(self, ctx, state):
         service = ctx.service(state.frame.get("code"))

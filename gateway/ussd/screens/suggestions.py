@@ -16,6 +16,7 @@ FEEDBACK_KINDS = (
 
 class Feedback(Menu):
     name = "feedback"
+    shared_layout = True
 
     def title(self, ctx, state):
         return t(state.lang, "Suggestions and complaints:")
