@@ -1,4 +1,6 @@
 """Phone numbers: whatever people type, stored as E.164."""
+from functools import lru_cache
+
 import phonenumbers
 
 from office.errors import DomainError
@@ -13,6 +15,15 @@ def normalize(raw: str | None, region: str = "ID") -> str:
 
     :raise InvalidPhone: when it is not a valid phone number.
     """
+    if not isinstance(raw, str):
+        _parse(raw, region)  # raises: the number is missing, or not text
+    return _e164(raw, region)
+
+
+# Every hop of a USSD session brings the same number again, and parsing it costs more than the rest of
+# reading the hop's form; only numbers that parse are kept.
+@lru_cache(maxsize=4096)
+def _e164(raw: str, region: str) -> str:
     return phonenumbers.format_number(_parse(raw, region), phonenumbers.PhoneNumberFormat.E164)
 
 
