@@ -8,17 +8,18 @@ one application, and 500 of the 5,000 phones having chosen English), then:
    is lost, so that its three inputs are replayed.
 2. Under load: the Procfile's `web:` line as it stands (gunicorn with gunicorn.conf.py, its workers and
    threads, its access log), on 127.0.0.1 instead of 0.0.0.0, serving Lekas; then the same line serving
-   benchmarks/bare.py, a Flask app whose POST /ussd does nothing. Against each, `wrk` keeps 50 keep-alive
-   connections busy with the hops of benchmarks/ussd_hops.lua: 500 sessions picked at random, each
-   restarting for a random phone among 5,000 after its 4 hops (browse requirements, read the office's
-   info, or look up a status after a typo), so many hops meet another phone's or an out-of-order state.
-   After a warm-up run, it prints hops/s, p50 and p99 latency, and /ussd's throughput as a share of the
-   bare endpoint's.
+   the apps of benchmarks/bare.py: a POST /ussd that does nothing, and one that makes only the two round
+   trips to Redis a hop makes (one MGET, one SET), the floor for any hop that loads and saves its
+   session. Against each, `wrk` keeps 50 keep-alive connections busy with the hops of
+   benchmarks/ussd_hops.lua: 500 sessions picked at random, each restarting for a random phone among
+   5,000 after its 4 hops (browse requirements, read the office's info, or look up a status after a
+   typo), so many hops meet another phone's or an out-of-order state. After a warm-up run, it prints
+   hops/s, p50 and p99 latency, and each throughput as a share of the bare endpoint's.
 
 wrk (Debian's `wrk`) runs as one thread on the same 2 cores as the servers: it is C and light, but what
-it uses lowers both figures alike. Everything started is stopped at the end, or after --timeout seconds.
+it uses lowers every figure alike. Everything started is stopped at the end, or after --timeout seconds.
 
-    .venv/bin/python benchmarks/ussd.py [--seconds 20] [--warmup 10] [--timeout 600]
+    .venv/bin/python benchmarks/ussd.py [--seconds 20] [--warmup 10] [--rounds 5] [--timeout 600]
 """
 import argparse
 import os
@@ -44,7 +45,9 @@ HOST = "127.0.0.1"
 CONNECTIONS, SESSIONS, PHONES = 50, 500, 5000
 ENGLISH_EVERY = 10  # every tenth phone has chosen English
 LUA = os.path.join(ROOT, "benchmarks", "ussd_hops.lua")
-LEKAS, BARE = "'app:create_app()'", "'benchmarks.bare:create_app()'"
+LEKAS = "'app:create_app()'"
+ENDPOINTS = (("POST /ussd (Lekas)", LEKAS), ("bare Flask", "'benchmarks.bare:create_app()'"),
+             ("bare + MGET + SET", "'benchmarks.bare:create_app_with_redis()'"))
 
 
 def phone(number: int) -> str:
@@ -171,16 +174,18 @@ def main() -> int:
             print(f"  a hop that {kind:<32} {ms:6.2f} ms")
         print(f"\n{web_line(LEKAS)}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, {PHONES} "
               f"phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
-        print(f"{'endpoint':<26} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-        results = {}
-        for name, app_spec in (("POST /ussd (Lekas)", LEKAS), ("POST /ussd (bare Flask)", BARE)):
+        print(f"{'endpoint':<20} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        results = []
+        for name, app_spec in ENDPOINTS:
             with serving(app_spec, env, folder) as port:
                 hammer(port, args.warmup, reference)
-                results[name] = result = hammer(port, args.seconds, reference)
-            print(f"{name:<26} {result['hops']:>8} {result['errors']:>7} {result['rate']:>8.0f} "
+                result = hammer(port, args.seconds, reference)
+            results.append((name, result))
+            print(f"{name:<20} {result['hops']:>8} {result['errors']:>7} {result['rate']:>8.0f} "
                   f"{result['p50']:>8.1f} {result['p99']:>8.1f}", flush=True)
-        lekas, bare = results.values()
-        print(f"/ussd at {lekas['rate'] / bare['rate']:.2f}x the bare endpoint's throughput")
+        bare = results[1][1]["rate"]
+        print("throughput as a share of the bare endpoint's: "
+              + ", ".join(f"{name} {result['rate'] / bare:.2f}x" for name, result in results))
         return 0
     finally:
         signal.alarm(0)
