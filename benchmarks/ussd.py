@@ -14,10 +14,12 @@ one application, and 500 of the 5,000 phones having chosen English), then:
    benchmarks/ussd_hops.lua: 500 sessions picked at random, each restarting for a random phone among
    5,000 after its 4 hops (browse requirements, read the office's info, or look up a status after a
    typo), so many hops meet another phone's or an out-of-order state. After a warm-up run, it prints
-   hops/s, p50 and p99 latency, and each throughput as a share of the bare endpoint's.
+   hops/s, p50 and p99 latency, the CPU gunicorn and redis-server used per hop, and each throughput as
+   a share of the bare endpoint's.
 
 wrk (Debian's `wrk`) runs as one thread on the same 2 cores as the servers: it is C and light, but what
-it uses lowers every figure alike. Everything started is stopped at the end, or after --timeout seconds.
+it uses lowers every figure alike, and so does anything else the machine runs meanwhile; the CPU per hop
+does not depend on them. Everything started is stopped at the end, or after --timeout seconds.
 
     .venv/bin/python benchmarks/ussd.py [--seconds 20] [--warmup 10] [--rounds 5] [--timeout 600]
 """
@@ -36,6 +38,7 @@ from urllib.parse import urlencode
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from benchmarks.broadcast import process_tree  # noqa: E402
 from simulator.testing import wait_until_up  # noqa: E402
 from tests import procfile  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
@@ -120,27 +123,43 @@ def web_line(app_spec: str) -> str:
 
 @contextmanager
 def serving(app_spec: str, env: dict, folder: str):
-    """Run the web line for `app_spec` on a free port; yield its port; stop it as a process manager would."""
+    """Run the web line for `app_spec` on a free port; yield its port and the pid of its gunicorn master;
+    stop it as a process manager would."""
     port = free_port()
     process = procfile.ProcfileProcess("web", {**env, "PORT": str(port)}, os.path.join(folder, "web.log"),
                                        line=web_line(app_spec)).start()
     try:
         wait_until_up(f"http://{HOST}:{port}/", timeout=30, process=process.process)
-        yield port
+        yield port, process.process.pid
     finally:
         process.stop()
 
 
-def hammer(port: int, seconds: float, reference: str) -> dict[str, float]:
-    """One wrk run of ussd_hops.lua against `port`; returns what its last line reports."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU used so far by the processes `pids` and their descendants, all their threads."""
+    ticks = 0
+    for pid in {member for root in pids for member in process_tree(root)}:
+        with open(f"/proc/{pid}/stat") as fh:
+            # Fields after the command's closing parenthesis start at the third; utime and stime are the 14th
+            # and 15th.
+            fields = fh.read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def hammer(port: int, seconds: float, reference: str, servers: list[int]) -> dict[str, float]:
+    """One wrk run of ussd_hops.lua against `port`; returns what its last line reports, and the CPU the
+    `servers` (pids) used per hop."""
     cmd = ["wrk", "--threads", "1", "--connections", str(CONNECTIONS), "--duration", f"{seconds:g}s",
            "--timeout", "15s", "--script", LUA, f"http://{HOST}:{port}", "--", str(SESSIONS), str(PHONES),
            reference]
+    cpu_before = cpu_seconds(servers)
     output = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    cpu = cpu_seconds(servers) - cpu_before
     fields = next(line for line in output.splitlines() if line.startswith("hops ")).split()[1:]
     hops, duration_us, errors, p50_us, p99_us, bad = (int(value) for value in fields)
     return {"hops": hops, "rate": hops / (duration_us / 1e6), "errors": errors + bad,
-            "p50": p50_us / 1000, "p99": p99_us / 1000}
+            "p50": p50_us / 1000, "p99": p99_us / 1000, "cpu": cpu / hops * 1000}
 
 
 def _out_of_time(signum, frame):
@@ -174,15 +193,17 @@ def main() -> int:
             print(f"  a hop that {kind:<32} {ms:6.2f} ms")
         print(f"\n{web_line(LEKAS)}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, {PHONES} "
               f"phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
-        print(f"{'endpoint':<20} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        print(f"{'endpoint':<20} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'CPU ms/hop':>10}")
         results = []
         for name, app_spec in ENDPOINTS:
-            with serving(app_spec, env, folder) as port:
-                hammer(port, args.warmup, reference)
-                result = hammer(port, args.seconds, reference)
+            with serving(app_spec, env, folder) as (port, gunicorn):
+                servers = [gunicorn, redis_server.process.pid]
+                hammer(port, args.warmup, reference, servers)
+                result = hammer(port, args.seconds, reference, servers)
             results.append((name, result))
             print(f"{name:<20} {result['hops']:>8} {result['errors']:>7} {result['rate']:>8.0f} "
-                  f"{result['p50']:>8.1f} {result['p99']:>8.1f}", flush=True)
+                  f"{result['p50']:>8.1f} {result['p99']:>8.1f} {result['cpu']:>10.2f}", flush=True)
         bare = results[1][1]["rate"]
         print("throughput as a share of the bare endpoint's: "
               + ", ".join(f"{name} {result['rate'] / bare:.2f}x" for name, result in results))
