@@ -14,8 +14,8 @@ one application, and 500 of the 5,000 phones having chosen English), then:
    benchmarks/ussd_hops.lua: 500 sessions picked at random, each restarting for a random phone among
    5,000 after its 4 hops (browse requirements, read the office's info, or look up a status after a
    typo), so many hops meet another phone's or an out-of-order state. After a warm-up run, it prints
-   hops/s, p50 and p99 latency, the CPU gunicorn and redis-server used per hop, and each throughput as
-   a share of the bare endpoint's.
+   hops/s, p50 and p99 latency, the CPU gunicorn and redis-server used per hop, how the connections
+   fell to gunicorn's two workers, and each throughput as a share of the bare endpoint's.
 
 wrk (Debian's `wrk`) runs as one thread on the same 2 cores as the servers: it is C and light, but what
 it uses lowers every figure alike, and so does anything else the machine runs meanwhile; the CPU per hop
@@ -25,6 +25,7 @@ does not depend on them. Everything started is stopped at the end, or after --ti
 """
 import argparse
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
@@ -154,12 +156,24 @@ def hammer(port: int, seconds: float, reference: str, servers: list[int]) -> dic
            "--timeout", "15s", "--script", LUA, f"http://{HOST}:{port}", "--", str(SESSIONS), str(PHONES),
            reference]
     cpu_before = cpu_seconds(servers)
-    output = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    time.sleep(min(2.0, seconds / 2))
+    split = connections_per_process(port)
+    output, _ = wrk.communicate(timeout=seconds + 60)
+    if wrk.returncode:
+        raise RuntimeError(f"wrk exited with code {wrk.returncode}")
     cpu = cpu_seconds(servers) - cpu_before
     fields = next(line for line in output.splitlines() if line.startswith("hops ")).split()[1:]
     hops, duration_us, errors, p50_us, p99_us, bad = (int(value) for value in fields)
     return {"hops": hops, "rate": hops / (duration_us / 1e6), "errors": errors + bad,
-            "p50": p50_us / 1000, "p99": p99_us / 1000, "cpu": cpu / hops * 1000}
+            "p50": p50_us / 1000, "p99": p99_us / 1000, "cpu": cpu / hops * 1000, "split": split}
+
+
+def connections_per_process(port: int) -> str:
+    """How many of the connections to `port` each server process holds, as "fewest/.../most"."""
+    listing = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True, check=True).stdout
+    return "/".join(str(n) for n in sorted(Counter(re.findall(r"pid=(\d+)", listing)).values()))
 
 
 def _out_of_time(signum, frame):
@@ -194,7 +208,7 @@ def main() -> int:
         print(f"\n{web_line(LEKAS)}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, {PHONES} "
               f"phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
         print(f"{'endpoint':<20} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'CPU ms/hop':>10}")
+              f"{'CPU ms/hop':>10} {'per worker':>10}")
         results = []
         for name, app_spec in ENDPOINTS:
             with serving(app_spec, env, folder) as (port, gunicorn):
@@ -203,7 +217,8 @@ def main() -> int:
                 result = hammer(port, args.seconds, reference, servers)
             results.append((name, result))
             print(f"{name:<20} {result['hops']:>8} {result['errors']:>7} {result['rate']:>8.0f} "
-                  f"{result['p50']:>8.1f} {result['p99']:>8.1f} {result['cpu']:>10.2f}", flush=True)
+                  f"{result['p50']:>8.1f} {result['p99']:>8.1f} {result['cpu']:>10.2f} {result['split']:>10}",
+                  flush=True)
         bare = results[1][1]["rate"]
         print("throughput as a share of the bare endpoint's: "
               + ", ".join(f"{name} {result['rate'] / bare:.2f}x" for name, result in results))
