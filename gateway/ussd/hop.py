@@ -60,16 +60,16 @@ def answer(session_id: str, raw_phone: str, text: str) -> Hop:
     if saved is not None and saved.text == text:
         # The same hop again (a retry): same answer, and nothing done twice.
         return Hop(session_id, phone, text, saved.reply, state=None)
-    read = None
+    looked_up = None
     if saved is not None and (saved.text == "" or text.startswith(saved.text + "*")):
         state = saved.state
         todo = inputs[len(saved.text.split("*")) if saved.text else 0:]
     else:
         cached = loaded.language
         if cached is None:
-            cached = read = language_cache.from_database(phone)
+            cached = looked_up = language_cache.from_database(phone)
         state = State(lang=language_cache.resolve(cached, default))
         todo = inputs
     ctx = Context(phone)
     MENU.advance(ctx, state, todo)
-    return Hop(session_id, phone, text, MENU.render(ctx, state).body, state, read)
+    return Hop(session_id, phone, text, MENU.render(ctx, state).body, state, looked_up)
