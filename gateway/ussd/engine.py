@@ -4,7 +4,8 @@ The engine knows the kinds of screen (Menu, Document, Prompt) and how inputs mov
 screens themselves (gateway.ussd.screens) are handed to an Engine, which finds them by name.
 
 AT sends every input of the session on every hop (`text` = "1*2*3"), so a conversation is a function of
-its inputs: `advance` feeds them to the state one by one and `render` draws the screen on top of the stack.
+its inputs: `Engine.advance` feeds them to the state one by one and `Engine.render` draws the screen on top
+of the stack.
 Redis only saves replaying the inputs already seen (gateway.ussd.session_cache); a session whose state is
 lost, or a gateway that dials straight into a sub-menu (fast-dial, text "2*1234567890"), replays from the
 start.
