@@ -31,6 +31,8 @@ lint: $(BIN)/.installed
 	$(BIN)/lint-imports
 
 benchmarks: $(BIN)/.installed system-deps
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "Missing: wrk (the USSD benchmark's load). Install it with: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python benchmarks/ussd.py
 	$(BIN)/python benchmarks/broadcast.py
 
