@@ -158,9 +158,9 @@ def test_fast_dial_into_a_service_then_continue_the_session(simulator):
     assert simulator.ussd(PHONE, "0")["screen"].startswith(WORDS["id"]["services"])
 
 
-def test_status_lookups_are_rate_limited_per_phone(simulator, app, monkeypatch):
-    monkeypatch.setitem(app.config, "STATUS_LOOKUP_LIMIT", 2)
-    monkeypatch.setitem(app.config, "STATUS_LOOKUP_WINDOW", 600)
+def test_status_lookups_are_rate_limited_per_phone(simulator, app, settings):
+    settings(STATUS_LOOKUP_LIMIT=2)
+    settings(STATUS_LOOKUP_WINDOW=600)
     row = application()
     typo = row.reference[:-1] + str((int(row.reference[-1]) + 1) % 10)
     # Mistyped numbers never reach the database and reveal nothing, so they do not count.
@@ -173,8 +173,8 @@ def test_status_lookups_are_rate_limited_per_phone(simulator, app, monkeypatch):
     assert "B*** S******" in simulator.ussd(OTHER, None, text=f"2*{row.reference}")["screen"]
 
 
-def test_every_status_attempt_counts_against_a_higher_cap(simulator, app, monkeypatch):
-    monkeypatch.setitem(app.config, "STATUS_ATTEMPT_LIMIT", 3)
+def test_every_status_attempt_counts_against_a_higher_cap(simulator, app, settings):
+    settings(STATUS_ATTEMPT_LIMIT=3)
     row = application()
     typo = row.reference[:-1] + str((int(row.reference[-1]) + 1) % 10)
     steps = walk(simulator, PHONE, "2", typo, typo, typo, row.reference)

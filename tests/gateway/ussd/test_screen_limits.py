@@ -76,9 +76,8 @@ def where(session_id: str, phone: str) -> str:
     return json.dumps({**state, "hint": None}, sort_keys=True)
 
 
-def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, client, long_service, monkeypatch):
-    for limit in ("STATUS_LOOKUP_LIMIT", "STATUS_ATTEMPT_LIMIT", "FEEDBACK_LIMIT"):
-        monkeypatch.setitem(app.config, limit, 10**6)
+def test_every_reachable_screen_fits_160_gsm7_characters_in_both_languages(app, client, long_service, settings):
+    settings(STATUS_LOOKUP_LIMIT=10**6, STATUS_ATTEMPT_LIMIT=10**6, FEEDBACK_LIMIT=10**6)
     own = new_application("KTP", "Ahmad Fauzan Al Banjari Syahputra", PHONES["id"], "Menteng")
     move(own.reference, "VERIFYING")
     move(own.reference, "NEEDS_DOCUMENTS", ("Fotokopi dokumen belum lengkap. " * 15).strip())
