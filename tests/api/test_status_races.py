@@ -36,7 +36,8 @@ def history(reference):
     db.session.rollback()  # see what the server's threads committed
     application = db.session.scalar(select(Application).where(Application.reference == reference))
     moves = db.session.scalars(select(StatusChange).where(StatusChange.application_id == application.id,
-                                                          StatusChange.from_status.is_not(None))).all()
+                                                          StatusChange.from_status.is_not(None))
+                               .order_by(StatusChange.id)).all()
     notices = db.session.scalars(select(Message).where(Message.application_id == application.id,
                                                        Message.kind == "status")).all()
     return application, moves, notices
