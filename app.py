@@ -3,6 +3,7 @@ import os
 
 from flask import Flask
 from flask import Response
+from flask import g
 from flask import jsonify
 from flask import request
 from redis import Redis
@@ -13,6 +14,8 @@ import redis_guard
 from extensions import babel
 from extensions import csrf
 from extensions import db
+from extensions import limiter
+from extensions import login_manager
 from extensions import migrate
 from office import i18n
 
@@ -35,7 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_page_locale, default_domain=i18n.DOMAIN,
                    default_translation_directories=i18n.TRANSLATIONS_DIR)
     csrf.init_app(app)
+    login_manager.init_app(app)
     _init_redis(app)
+    _init_limiter(app)
 
     from jobs import broadcasts as broadcast_jobs
     from jobs import queues
@@ -91,6 +96,20 @@ def _init_redis(app: Flask) -> None:
     redis_guard.init_app(app)
 
 
+def _init_limiter(app: Flask) -> None:
+    # Counters in the same Redis, within a request's Redis budget. When Redis cannot answer, the limit is
+    # skipped rather than the request refused: staff can still sign in, each account's lockout still holds.
+    budget = app.config["REDIS_REQUEST_BUDGET_SECONDS"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": budget, "socket_connect_timeout": budget})
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "lekas-limit")
+    limiter.init_app(app)
+
+
 def _page_locale() -> str:
+    # A signed-in staff member reads the console in their own language (the staff blueprint sets it).
+    if "page_language" in g:
+        return g.page_language
     # Checked here because Flask-Babel parses what this returns: "?lang=zz!" would otherwise be a 500.
     return i18n.language(request.args.get("lang") or request.cookies.get("lang"))

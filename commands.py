@@ -1,4 +1,6 @@
-"""`flask --app app ...` commands for set-up chores and the worker."""
+"""`flask --app app ...` commands for set-up chores, staff accounts and the worker."""
+import sys
+
 import click
 from flask import current_app
 from flask_migrate import upgrade
@@ -7,10 +9,10 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from werkzeug.security import generate_password_hash
 
 import config
 from extensions import db
+from office import accounts
 from office import apikeys
 from office import applications
 from office import catalog
@@ -18,6 +20,7 @@ from office import lifecycle as lc
 from office.errors import DomainError
 from office.models import Application
 from office.models import StaffUser
+from office.roles import Role
 
 
 @event.listens_for(Engine, "connect")
@@ -58,6 +61,13 @@ DEMO_PATHS = {
     lc.COLLECTED: [(lc.VERIFYING, None), (lc.PROCESSING, None), (lc.READY, None), (lc.COLLECTED, None)],
     lc.REJECTED: [(lc.VERIFYING, None), (lc.REJECTED, "Data pada KK tidak sesuai dengan KTP-el")],
 }
+DEMO_PASSWORD = "lekas-demo"
+DEMO_STAFF = [
+    ("admin", "Admin Demo", "admin", None),
+    ("petugas", "Petugas Loket", "operator", None),
+    ("menteng", "Operator Kelurahan Menteng", "kelurahan", "Menteng"),
+    ("camat", "Camat Jekan Raya", "viewer", None),
+]
 DEMO_PEOPLE = [
     ("Budi Santoso", "0812-3456-0001", "KTP", "Menteng"),
     ("Siti Rahmawati", "0812-3456-0002", "KK", "Palangka"),
@@ -72,17 +82,18 @@ DEMO_PEOPLE = [
 
 @click.command("seed-demo")
 def seed_demo_command():
-    """Add a demo staff admin and one sample application in every status, and print them.
+    """Add a demo staff account of every role and one sample application in every status, and print them.
 
     Refused in production: it creates a known password and texts demo numbers that may be real phones.
     """
     if config.is_production(current_app.config):
         raise click.ClickException("seed-demo is for development; it is refused when LEKAS_ENV=production.")
-    if db.session.scalar(select(StaffUser).where(StaffUser.username == "admin")) is None:
-        db.session.add(StaffUser(username="admin", name="Admin Demo", role="admin",
-                                 password_hash=generate_password_hash("lekas-demo")))
-        db.session.commit()
-        click.echo("Staff user: admin / lekas-demo (change it before real use)")
+    for username, name, role, kelurahan in DEMO_STAFF:
+        if db.session.scalar(select(StaffUser).where(StaffUser.username == username)) is None:
+            accounts.create_user(username, name, role, DEMO_PASSWORD, kelurahan=kelurahan, actor="seed-demo",
+                                 must_change_password=False)
+            db.session.commit()
+            click.echo(f"Staff user: {username} / {DEMO_PASSWORD} ({role}; change it before real use)")
     if db.session.scalar(select(Application).where(Application.created_by == "seed-demo").limit(1)):
         click.echo("Sample applications already exist; nothing added.")
         return
@@ -105,6 +116,64 @@ def create_api_key_command(name):
     db.session.commit()
     click.echo(f"API key for {name} (store it now, it is not shown again):")
     click.echo(token)
+
+
+def _password(username: str) -> str:
+    # At a terminal: asked twice, hidden. Piped: the first line, and a second one must repeat it.
+    if sys.stdin.isatty():
+        return click.prompt(f"Password for {username}", hide_input=True, confirmation_prompt=True)
+    lines = sys.stdin.read().splitlines()
+    if not lines or (len(lines) > 1 and lines[1] and lines[1] != lines[0]):
+        raise click.ClickException("Give the password on standard input (twice, on two lines, or once).")
+    return lines[0]
+
+
+def _account_error(exc: DomainError) -> click.ClickException:
+    field = exc.details.get("field")
+    return click.ClickException(f"{field}: {exc.message}" if field else exc.message)
+
+
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]),
+              help="What the account may do.")
+@click.option("--kelurahan", help="The kelurahan (code or name) of a kelurahan account.")
+@click.option("--name", help="The person's name as the console shows it (default: the username).")
+def create_staff_command(username, role, kelurahan, name):
+    """Create a console account; its password is asked twice (or read from standard input) and must be
+    changed at the first sign-in."""
+    try:
+        accounts.create_user(username, name or username, role, _password(username), kelurahan=kelurahan,
+                             actor="cli")
+    except DomainError as exc:
+        raise _account_error(exc) from None
+    db.session.commit()
+    click.echo(f"Created {username} ({role}). They choose their own password at the first sign-in.")
+
+
+@click.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """Give USERNAME a new password (asked twice, or read from standard input); their sessions end, a lockout
+    is lifted, and they must change it at the next sign-in."""
+    try:
+        accounts.reset_password(accounts.get_user(username), _password(username), actor="cli")
+    except DomainError as exc:
+        raise _account_error(exc) from None
+    db.session.commit()
+    click.echo(f"Password of {username} reset; they choose a new one at the next sign-in.")
+
+
+@click.command("deactivate-staff")
+@click.argument("username")
+def deactivate_staff_command(username):
+    """Close USERNAME's account: no more sign-ins, and open sessions end."""
+    try:
+        accounts.deactivate(accounts.get_user(username), actor="cli")
+    except DomainError as exc:
+        raise _account_error(exc) from None
+    db.session.commit()
+    click.echo(f"Deactivated {username}.")
 
 
 @click.command("worker")
@@ -130,5 +199,6 @@ def worker_command(burst, scheduler, queues):
 
 
 def init_app(app):
-    for command in (init_db_command, seed_demo_command, create_api_key_command, worker_command):
+    for command in (init_db_command, seed_demo_command, create_api_key_command, create_staff_command,
+                    reset_password_command, deactivate_staff_command, worker_command):
         app.cli.add_command(command)

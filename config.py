@@ -13,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
+from limits import parse_many
+
 from office import clock
 from office import quiet_hours
 from office.i18n import LANGUAGES
@@ -130,6 +132,13 @@ def _time_zone(name: str) -> None:
         raise ValueError(name) from exc
 
 
+def _rate(text: str) -> None:
+    try:
+        parse_many(text)
+    except ValueError as exc:
+        raise ValueError(text) from exc
+
+
 def _timeout(text: str) -> float | tuple[float, float]:
     # As requests takes it: one number for both waits, or (connect, read).
     parts = tuple(_finite(part) for part in text.split(","))
@@ -143,6 +152,7 @@ QUIET_WINDOW = kept(quiet_hours.parse, "HH:MM-HH:MM in office time, two differen
                                        "or empty for no quiet hours")
 CLOCK = kept(clock.parse_override, f"seconds to move the clock by (within {clock.MAX_OFFSET_YEARS} years), "
                                    "such as +32400, or an ISO 8601 instant such as 2026-11-30T22:00:00+07:00")
+RATE = kept(_rate, "a rate limit such as 30 per 15 minutes or 10/minute")
 TIMEOUT = Form(_timeout, "seconds above 0: one number, or connect,read such as 3.05,10")
 
 SETTINGS = (
@@ -185,6 +195,11 @@ SETTINGS = (
     Setting("STATUS_ATTEMPT_LIMIT", "20", whole(1)),
     Setting("FEEDBACK_LIMIT", "5", whole(1)),
     Setting("FEEDBACK_WINDOW", "3600", whole(1)),
+    # The console: a session ends after this long without a request, and in any case after the maximum.
+    Setting("STAFF_IDLE_MINUTES", "30", whole(1)),
+    Setting("STAFF_SESSION_HOURS", "12", whole(1)),
+    # Sign-in attempts per address, beside each account's own lockout; an office's staff share an address.
+    Setting("STAFF_LOGIN_RATE_LIMIT", "30 per 15 minutes", RATE),
 )
 
 

@@ -1,5 +1,8 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -28,6 +31,9 @@ db = SQLAlchemy(model_class=Base, engine_options={"hide_parameters": True})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+# No default limits: each limited view says its own; counters live in Lekas's Redis (see create_app).
+limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "handle_error")

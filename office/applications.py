@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
+from office import audit
 from office import catalog
 from office import citizens
 from office import lifecycle
@@ -29,6 +30,7 @@ from office.models import Application
 from office.models import StatusChange
 from office.phones import normalize_mobile
 from office.privacy import mask_name
+from office.privacy import mask_phone
 
 MAX_NAME = 120
 MAX_NOTE = 500
@@ -78,6 +80,9 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
         raise RuntimeError("Could not find a free reference number.")
     db.session.add(StatusChange(application=application, from_status=None, to_status=lifecycle.RECEIVED,
                                 note=note, actor=actor))
+    audit.record(actor, "application.create", application.reference, after={
+        "service": service.code, "kelurahan": place.code, "applicant_name": name, "phone": mask_phone(phone),
+        "status": lifecycle.RECEIVED, "note": note})
     _notify(application)
     return application
 
@@ -110,6 +115,8 @@ def change_status(reference: str, new_status: str, note=None, *, actor: str) -> 
                        current_status=current)
     db.session.add(StatusChange(application=application, from_status=found, to_status=new_status,
                                 note=note, actor=actor))
+    audit.record(actor, "application.status", application.reference, before={"status": found},
+                 after={"status": new_status, "note": note})
     _notify(application)
     return application
 

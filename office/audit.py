@@ -1,8 +1,17 @@
-"""The audit log: who did what to which record, for staff and API actions."""
+"""The audit log: who did what to which record, for staff and API actions.
+
+Entries are added to the caller's transaction, so an entry exists exactly when its change does.
+"""
 from extensions import db
 from office.models import AuditLog
 
+ACTOR_LIMIT = 80
+TARGET_LIMIT = 80
 
-def record(actor: str, action: str, target: str | None = None, **detail) -> None:
-    """Add an audit entry to the current transaction."""
-    db.session.add(AuditLog(actor=actor, action=action, target=target, detail=detail or None))
+
+def record(actor: str, action: str, target: str | None = None, *, before: dict | None = None,
+           after: dict | None = None, **detail) -> None:
+    """Add an audit entry to the current transaction: `before` and `after` are the record's fields that
+    changed (or all of them, for a creation), `detail` anything else worth knowing."""
+    db.session.add(AuditLog(actor=actor[:ACTOR_LIMIT], action=action, target=target and target[:TARGET_LIMIT],
+                            detail=detail or None, before=before, after=after))

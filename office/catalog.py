@@ -12,8 +12,9 @@ from office.models import Kelurahan
 from office.models import Service
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
+_MISSING = {"legal_basis": "", "processing_days": 0}
 _FIELDS = ("category", "name", "summary", "requirements", "processing_time", "fee", "where", "issued_by",
-           "legal_basis", "keywords")
+           "legal_basis", "keywords", "processing_days")
 
 
 def _read(name: str):
@@ -38,7 +39,7 @@ def load_catalog() -> dict:
     existing = {s.code: s for s in db.session.scalars(select(Service))}
     for position, entry in enumerate(entries):
         service = existing.pop(entry["code"], None) or Service(code=entry["code"])
-        wanted = {f: entry.get(f, "" if f == "legal_basis" else []) for f in _FIELDS}
+        wanted = {f: entry.get(f, _MISSING.get(f, [])) for f in _FIELDS}
         wanted.update(position=position, active=True)
         if any(getattr(service, f, None) != v for f, v in wanted.items()):
             for field, value in wanted.items():

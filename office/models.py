@@ -5,6 +5,7 @@ Times are stored as naive UTC (SQLite keeps no zone), from office.clock, the one
 from datetime import date
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import Date
@@ -41,6 +42,9 @@ class Service(db.Model):
     issued_by: Mapped[dict] = mapped_column(JSON)
     legal_basis: Mapped[str] = mapped_column(String(120), default="")
     keywords: Mapped[list] = mapped_column(JSON, default=list)
+    # The standard in working days, from which a receipt's "come back on" and the overdue flag are counted;
+    # 0 for a service finished while the citizen waits.
+    processing_days: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def text(self, field: str, lang: str) -> str:
@@ -95,7 +99,7 @@ class Application(db.Model):
     status: Mapped[str] = mapped_column(String(20), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -224,16 +228,33 @@ class QueueTicket(db.Model):
     __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),)
 
 
-class StaffUser(db.Model):
+class StaffUser(UserMixin, db.Model):
+    """A console account. office.accounts owns its rules (passwords, lockout); office.roles what it may do."""
+
     __tablename__ = "staff_users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="clerk")  # clerk | admin
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    # Set for the kelurahan role only: the one kelurahan whose applications the account sees.
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    language: Mapped[str] = mapped_column(String(2), default="id")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True while the password is one someone else set: the console asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of every session's id: a new one (password change, reset, deactivation) ends all other sessions.
+    session_token: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    kelurahan: Mapped["Kelurahan | None"] = relationship()
+
+    def get_id(self) -> str:
+        """The session's id of this account: with its token, so a new token ends the old sessions."""
+        return f"{self.id}:{self.session_token}"
 
 
 class ApiKey(db.Model):
@@ -250,12 +271,16 @@ class ApiKey(db.Model):
 
 
 class AuditLog(db.Model):
+    """Who did what to which record, with the record before and after; written in the change's transaction."""
+
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str | None] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 

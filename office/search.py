@@ -1,0 +1,203 @@
+"""Finding applications for staff: search, filters, sorting and pages, always within the user's scope.
+
+One `Filter` describes what a list shows; the console's list, its bulk "all matching" choice and its
+exports all build their query from it with `query()`, so they can never disagree about which rows match.
+"""
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import replace
+from datetime import date
+from datetime import timedelta
+
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from extensions import db
+from office import catalog
+from office import clock
+from office import lifecycle
+from office import references
+from office import working_days
+from office.errors import DomainError
+from office.models import Application
+from office.models import Service
+from office.phones import normalize_mobile
+
+# Statuses in which the office still owes the citizen something; only these can be overdue.
+OPEN = frozenset({lifecycle.RECEIVED, lifecycle.VERIFYING, lifecycle.NEEDS_DOCUMENTS, lifecycle.PROCESSING,
+                  lifecycle.FORWARDED})
+# ?sort= values: a column, descending with a leading "-". The id breaks ties, so pages never overlap.
+SORTS = {
+    "created": Application.created_at,
+    "changed": Application.status_changed_at,
+    "reference": Application.reference,
+    "name": Application.applicant_name,
+    "status": Application.status,
+}
+DEFAULT_SORT = "-created"
+MAX_QUERY = 120
+PER_PAGE = 50
+MAX_PAGE = 100_000
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a list of applications shows. Empty values filter nothing."""
+
+    q: str = ""  # a reference, a name or part of it, or a phone in any format
+    status: str = ""
+    service: str = ""  # a service code
+    kelurahan: str = ""  # a kelurahan code
+    overdue: bool = False
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def from_args(cls, args) -> "Filter":
+        """A filter from a query string (a werkzeug MultiDict or a dict); values that cannot mean anything
+        are refused, so a list never silently shows something other than what was asked.
+
+        :raise DomainError: with `field` naming the bad value.
+        """
+        def text(name: str) -> str:
+            value = args.get(name) or ""
+            return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+        q = text("q")
+        if len(q) > MAX_QUERY:
+            raise DomainError(f"A search is at most {MAX_QUERY} characters.", code="invalid_filter", field="q")
+        status = text("status").upper()
+        if status and not lifecycle.is_status(status):
+            raise DomainError("Unknown status.", code="invalid_filter", field="status")
+        sort = text("sort") or DEFAULT_SORT
+        if sort.lstrip("-") not in SORTS:
+            raise DomainError("Unknown sort order.", code="invalid_filter", field="sort")
+        return cls(q=q, status=status, service=text("service").upper()[:16], kelurahan=text("kelurahan")[:20],
+                   overdue=text("overdue") in ("1", "on", "true", "yes"), created_from=_day(text("created_from"),
+                   "created_from"), created_to=_day(text("created_to"), "created_to"), sort=sort)
+
+    def args(self, **changes) -> dict:
+        """This filter (with `changes`) as query-string arguments, leaving out the empty ones."""
+        values = {}
+        changed = replace(self, **changes)
+        for field in fields(changed):
+            value = getattr(changed, field.name)
+            if value in ("", None, False) or (field.name == "sort" and value == DEFAULT_SORT):
+                continue
+            values[field.name] = "1" if value is True else str(value)
+        return values
+
+    @property
+    def active(self) -> bool:
+        """True when anything other than the sort order narrows the list."""
+        return bool(self.args(sort=DEFAULT_SORT))
+
+
+def _day(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError("A date is written YYYY-MM-DD.", code="invalid_filter", field=field) from None
+
+
+def query(flt: Filter, scope: int | None) -> Select:
+    """SELECT of the applications matching `flt` within `scope` (a kelurahan id, or None for all), sorted."""
+    stmt = select(Application).options(joinedload(Application.service), joinedload(Application.kelurahan))
+    stmt = stmt.where(*_conditions(flt, scope))
+    column = SORTS[flt.sort.lstrip("-")]
+    if flt.sort.startswith("-"):
+        return stmt.order_by(column.desc(), Application.id.desc())
+    return stmt.order_by(column.asc(), Application.id.asc())
+
+
+def count(flt: Filter, scope: int | None) -> int:
+    """How many applications match `flt` within `scope`."""
+    return db.session.scalar(select(func.count()).select_from(Application).where(*_conditions(flt, scope)))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Application]
+    total: int
+    number: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def page(flt: Filter, scope: int | None, number: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the matching applications (numbered from 1; a number past the end gives an empty page)."""
+    number = min(max(1, number), MAX_PAGE)
+    items = list(db.session.scalars(query(flt, scope).limit(per_page).offset((number - 1) * per_page)).unique())
+    return Page(items=items, total=count(flt, scope), number=number, per_page=per_page)
+
+
+def is_overdue(application: Application, today: date | None = None) -> bool:
+    """True when the office still owes the citizen this application past its service's standard."""
+    if application.status not in OPEN:
+        return False
+    today = today or clock.local(clock.utcnow()).date()
+    return working_days.due_date(application.created_at, application.service.processing_days) < today
+
+
+def _conditions(flt: Filter, scope: int | None) -> list:
+    conditions = []
+    if scope is not None:
+        conditions.append(Application.kelurahan_id == scope)
+    if flt.q:
+        conditions.append(_matching(flt.q))
+    if flt.status:
+        conditions.append(Application.status == flt.status)
+    if flt.service:
+        service = catalog.get_service(flt.service)
+        conditions.append(Application.service_id == service.id if service else false())
+    if flt.kelurahan:
+        place = catalog.find_kelurahan(flt.kelurahan)
+        conditions.append(Application.kelurahan_id == place.id if place else false())
+    if flt.created_from:
+        conditions.append(Application.created_at >= working_days.start_of_day_utc(flt.created_from))
+    if flt.created_to:
+        conditions.append(Application.created_at < working_days.start_of_day_utc(flt.created_to + timedelta(days=1)))
+    if flt.overdue:
+        conditions.append(_overdue())
+    return conditions
+
+
+def _matching(q: str):
+    """A reference, a phone in any local or international format, or part of the applicant's name."""
+    digits = references.clean(q)
+    options = [func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)]
+    if digits.isdigit():
+        if len(digits) == references.LENGTH:
+            options.append(Application.reference == digits)
+        try:
+            options.append(Application.phone == normalize_mobile(q))
+        except DomainError:
+            if len(digits) >= 4:
+                options.append(Application.phone.contains(digits, autoescape=True))
+    return or_(*options)
+
+
+def _overdue():
+    """Open applications created on or before the last day that is already overdue for their service."""
+    today = clock.local(clock.utcnow()).date()
+    by_days: dict[int, list[int]] = {}
+    for service_id, days in db.session.execute(select(Service.id, Service.processing_days)):
+        by_days.setdefault(days, []).append(service_id)
+    cutoffs = [
+        and_(Application.service_id.in_(ids),
+             Application.created_at < working_days.start_of_day_utc(
+                 working_days.latest_start_overdue(days, today) + timedelta(days=1)))
+        for days, ids in by_days.items()
+    ]
+    return and_(Application.status.in_(sorted(OPEN)), or_(*cutoffs) if cutoffs else false())
