@@ -17,8 +17,9 @@ from office.i18n import pick
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE = os.path.join(TRANSLATIONS_DIR, f"{DOMAIN}.pot")
-# Every function that marks a msgid, in Python and in Jinja. t(lang, msgid, **values) has it second.
-KEYWORDS = ("t:2", "N_", "_", "gettext", "ngettext:1,2", "lazy_gettext")
+# Every function that marks a msgid, in Python and in Jinja. t(lang, msgid, **values) has it second; forms
+# import lazy_gettext as _l.
+KEYWORDS = ("t:2", "N_", "_", "_l", "gettext", "ngettext:1,2", "lazy_gettext")
 
 
 def pybabel(*args: str) -> None:

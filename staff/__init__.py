@@ -1,4 +1,13 @@
-"""The staff console: counter registration, status moves, broadcasts (filled by the console issue)."""
+"""The staff console at /staff/: sign-in, counter intake, applications, spreadsheets and administration.
+
+Every view asks the domain (office/) to do the work and commits once; nothing here writes a table
+directly. `access.requires(action)` guards each view with the role table of office.roles, and every
+application query goes through the signed-in user's scope, so a kelurahan account never sees another
+kelurahan's records.
+"""
 from flask import Blueprint
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp = Blueprint("staff", __name__, url_prefix="/staff", static_folder="static")
+
+from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
+from staff import home  # noqa: E402,F401

@@ -342,3 +342,45 @@ def artifacts_dir():
     path = os.path.join(ROOT, "tests", "artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+STAFF_PASSWORD = "sandi-rahasia-123"
+
+
+@pytest.fixture
+def make_staff(app):
+    """Create console accounts: make_staff("operator"), make_staff("kelurahan", kelurahan="Menteng", username=...).
+
+    The password is STAFF_PASSWORD and it need not be changed first, unless must_change_password=True.
+    """
+    from extensions import db
+    from office import accounts
+
+    def make(role, *, kelurahan=None, username=None, must_change_password=False):
+        user = accounts.create_user(username or f"{role}-user", f"{role.title()} Test", role, STAFF_PASSWORD,
+                                    kelurahan=kelurahan, actor="test", must_change_password=must_change_password)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign the test client in: login(user) posts the sign-in form and returns the response."""
+    def sign_in(user, password=STAFF_PASSWORD):
+        return client.post("/staff/login", data={"username": user.username, "password": password})
+
+    return sign_in
+
+
+@pytest.fixture
+def staff_client(client, make_staff, login):
+    """The test client signed in with a new account of `role`: staff_client("admin")."""
+    def signed_in(role, **options):
+        user = make_staff(role, **options)
+        response = login(user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return signed_in

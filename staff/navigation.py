@@ -1,0 +1,26 @@
+"""The console's menu: each entry shows only when its view exists and the user's role may use it."""
+from flask import current_app
+from flask import request
+from flask_babel import gettext as _
+
+from office.i18n import N_
+from office.roles import Action
+from staff.access import may
+
+# (endpoint, label, the action it needs)
+MENU = (
+    ("staff.index", N_("Dashboard"), Action.VIEW),
+    ("staff.intake", N_("New application"), Action.INTAKE),
+    ("staff.applications", N_("Applications"), Action.VIEW),
+    ("staff.import_upload", N_("Import"), Action.IMPORT),
+    ("staff.users", N_("Users"), Action.MANAGE_USERS),
+    ("staff.api_keys", N_("API keys"), Action.MANAGE_API_KEYS),
+    ("staff.audit", N_("Audit log"), Action.VIEW_AUDIT),
+)
+
+
+def items() -> list[tuple[str, str, bool]]:
+    """(endpoint, translated label, is the current page) for the signed-in user's menu."""
+    views = current_app.view_functions
+    return [(endpoint, _(label), request.endpoint == endpoint)
+            for endpoint, label, action in MENU if endpoint in views and may(action)]
