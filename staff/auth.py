@@ -34,7 +34,7 @@ def require_session():
     if request.endpoint in PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
+        return redirect(url_for("staff.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
     if session.expired():
         session.end()
         flash(_("Your session ended. Please sign in again."), "info")

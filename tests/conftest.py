@@ -11,6 +11,8 @@ import tempfile
 import threading
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck
 from hypothesis import settings
 from rq import SimpleWorker
@@ -146,8 +148,22 @@ def settings(app, monkeypatch):
     return change
 
 
+class FreshClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as a served request does.
+
+    The test's own app context stays pushed, so requests reuse it (and its `g`) instead of pushing their
+    own; without this a signed-in user cached by Flask-Login in one request would be seen by the next.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshClient
     return app.test_client()
 
 

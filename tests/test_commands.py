@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -5,6 +6,7 @@ from extensions import db
 from office import apikeys
 from office import lifecycle
 from office.models import Application
+from office.models import AuditLog
 from office.models import Service
 from office.models import StaffUser
 
@@ -57,3 +59,46 @@ def test_create_api_key_refuses_a_name_too_long_for_the_history(runner):
     result = runner.invoke(args=["create-api-key", "K" * 61])
     assert result.exit_code != 0
     assert "1 to 60 characters" in result.output
+
+
+def staff(username):
+    db.session.expire_all()
+    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+@pytest.mark.parametrize("typed", ["sandi yang panjang\nsandi yang panjang\n", "sandi yang panjang\n"])
+def test_create_staff_reads_the_password_twice_or_once_from_standard_input(runner, typed):
+    result = runner.invoke(args=["create-staff", "siti", "--role", "kelurahan", "--kelurahan", "Menteng",
+                                 "--name", "Siti Rahma"], input=typed)
+    assert result.exit_code == 0, result.output
+    user = staff("siti")
+    assert user.role == "kelurahan" and user.kelurahan.name == "Menteng" and user.name == "Siti Rahma"
+    assert user.must_change_password and "sandi" not in user.password_hash
+
+
+@pytest.mark.parametrize("args, typed, says", [
+    (["create-staff", "siti", "--role", "operator"], "sandi yang panjang\nsandi lain sekali\n", "twice"),
+    (["create-staff", "siti", "--role", "operator"], "pendek\n", "password: A password is 10 to 200"),
+    (["create-staff", "siti", "--role", "kelurahan"], "sandi yang panjang\n", "kelurahan: A kelurahan account"),
+    (["create-staff", "Siti Rahma", "--role", "operator"], "sandi yang panjang\n", "username:"),
+    (["create-staff", "siti", "--role", "camat"], "sandi yang panjang\n", "Invalid value for '--role'"),
+    (["reset-password", "nobody"], "sandi yang panjang\n", "No staff account"),
+    (["deactivate-staff", "nobody"], "", "No staff account"),
+])
+def test_staff_commands_refuse_bad_values_and_say_which(runner, args, typed, says):
+    result = runner.invoke(args=args, input=typed)
+    assert result.exit_code != 0
+    assert says in result.output
+    assert staff("siti") is None
+
+
+def test_reset_password_and_deactivate_staff_change_the_account_and_are_audited(runner):
+    runner.invoke(args=["create-staff", "siti", "--role", "operator"], input="sandi yang panjang\n")
+    before = staff("siti").session_token
+    assert runner.invoke(args=["reset-password", "siti"], input="sandi baru lagi\n").exit_code == 0
+    user = staff("siti")
+    assert user.session_token != before and user.must_change_password
+    assert runner.invoke(args=["deactivate-staff", "siti"]).exit_code == 0
+    assert staff("siti").active is False
+    actions = list(db.session.scalars(select(AuditLog.action).where(AuditLog.target == "siti").order_by(AuditLog.id)))
+    assert actions == ["user.create", "user.reset_password", "user.deactivate"]
