@@ -16,7 +16,8 @@ run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo
 	@echo
-	@echo "  Lekas (web):        http://127.0.0.1:5000/healthz"
+	@echo "  Lekas (web):        http://127.0.0.1:5000/"
+	@echo "  Staff console:      http://127.0.0.1:5000/staff/   (demo: petugas / lekas-demo; admin, menteng, camat too)"
 	@echo "  Telco phone page:   http://127.0.0.1:5001/   (dial *384*5758#, text 5758)"
 	@echo "  API docs:           http://127.0.0.1:5000/api/v1/openapi.json"
 	@echo
@@ -42,11 +43,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Redis and Chromium come from Debian: installed when missing and we can, otherwise we say what to run.
+# Redis, Chromium and zbar (browser tests read the receipt's QR code with it) come from Debian: installed
+# when missing and we can, otherwise we say what to run.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing from Debian's packages"; \
