@@ -231,6 +231,8 @@ def from_env(instance_path):
         "LEKAS_ENV": environment(os.environ.get("LEKAS_ENV")),
         **settings,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # The console's session cookie is never sent along with another site's request.
+        "SESSION_COOKIE_SAMESITE": "Lax",
         # Room for a pasted broadcast list of MAX_PHONES numbers; nothing else comes near it.
         "MAX_CONTENT_LENGTH": 512 * 1024,
         "BABEL_DEFAULT_LOCALE": settings["DEFAULT_LANGUAGE"],
