@@ -110,7 +110,7 @@ def seed_demo_command():
 def create_api_key_command(name):
     """Create an API key for NAME; the key is printed once, alone on the last line."""
     try:
-        _key, token = apikeys.create_key(name)
+        _key, token = apikeys.create_key(name, actor="cli")
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     db.session.commit()

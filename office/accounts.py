@@ -138,15 +138,24 @@ def create_user(username, name, role, password, *, kelurahan=None, actor: str,
 
 def update_user(user: StaffUser, *, name, role, kelurahan, language, active: bool, actor: str) -> StaffUser:
     """Change an account's name, role, kelurahan, language or activity; a change of role, kelurahan or
-    activity ends its sessions."""
-    before = _snapshot(user)
-    user.name = _clean_name(name)
-    role, user.kelurahan_id = _role_and_place(role, kelurahan)
-    user.role = role.value
+    activity ends its sessions.
+
+    :raise DomainError: with `field` naming the bad value; field "role" or "active" when the change would
+        take away the actor's own administration or the office's last active administrator.
+    """
+    name = _clean_name(name)
+    role, kelurahan_id = _role_and_place(role, kelurahan)
     if language not in LANGUAGES:
         raise _field_error("language", N_("Unknown language."), "invalid_language")
-    user.language = language
-    user.active = bool(active)
+    active = bool(active)
+    if user.role == Role.ADMIN and user.active:
+        if active and role != Role.ADMIN:
+            _keep_an_admin(user, actor, "role")
+        elif not active:
+            _keep_an_admin(user, actor, "active")
+    before = _snapshot(user)
+    user.name, user.role, user.kelurahan_id = name, role.value, kelurahan_id
+    user.language, user.active = language, active
     after = _snapshot(user)
     if any(before[k] != after[k] for k in ("role", "kelurahan_id", "active")):
         user.session_token = secrets.token_hex(16)
@@ -155,6 +164,23 @@ def update_user(user: StaffUser, *, name, role, kelurahan, language, active: boo
         audit.record(actor, "user.update", user.username, before={k: before[k] for k in changed},
                      after={k: after[k] for k in changed})
     return user
+
+
+def _keep_an_admin(user: StaffUser, actor: str, field: str) -> None:
+    """Refuse to take `user`, an active administrator, out of administration when that is the actor
+    themself or the office's last one, so the office can never lock itself out of the console."""
+    if actor == user.username:
+        message = (N_("You cannot remove your own administrator role.") if field == "role"
+                   else N_("You cannot deactivate your own account."))
+        raise _field_error(field, message, "own_admin")
+    # Locking the administrators' rows makes two admins taking each other out wait for one another: the
+    # second then sees the first's change and is refused (PostgreSQL; SQLite has one writer at a time).
+    others = db.session.scalars(
+        select(StaffUser.id).where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True),
+                                   StaffUser.id != user.id).order_by(StaffUser.id).with_for_update()
+    ).all()
+    if not others:
+        raise _field_error(field, N_("The office needs at least one active administrator."), "last_admin")
 
 
 def set_language(user: StaffUser, language: str) -> None:
@@ -192,11 +218,23 @@ def change_own_password(user: StaffUser, current, new) -> None:
 
 
 def deactivate(user: StaffUser, *, actor: str) -> None:
-    """Close an account: it can no longer sign in, and its open sessions end."""
+    """Close an account: it can no longer sign in, and its open sessions end.
+
+    :raise DomainError: field "active" when it is the actor's own account or the last active administrator.
+    """
     if user.active:
+        if user.role == Role.ADMIN:
+            _keep_an_admin(user, actor, "active")
         user.active = False
         user.session_token = secrets.token_hex(16)
         audit.record(actor, "user.deactivate", user.username, before={"active": True}, after={"active": False})
+
+
+def temporary_password() -> str:
+    """A password an administrator hands over once: four groups of letters and digits easy to read out
+    (no 0/O or 1/l/I), about 80 bits."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
 
 
 def _verify(password_hash: str, password) -> bool:

@@ -184,7 +184,7 @@ def api_key(app):
     from extensions import db
     from office import apikeys
 
-    _key, token = apikeys.create_key("test-agency")
+    _key, token = apikeys.create_key("test-agency", actor="test")
     db.session.commit()
     return token
 

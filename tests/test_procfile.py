@@ -93,7 +93,7 @@ def wait_for_every_sms(web: str, api: requests.Session) -> None:
 
 def test_a_whole_session_logs_no_secret_and_no_citizen_in_any_process(stack, secret_env):
     web, telco, processes = stack
-    api_key = apikeys.create_key("agency")[1]
+    api_key = apikeys.create_key("agency", actor="test")[1]
     db.session.commit()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {api_key}"
