@@ -7,7 +7,6 @@ import json
 from datetime import date
 from datetime import timedelta
 
-from sqlalchemy import distinct
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -59,7 +58,7 @@ def entries(*, actor: str = "", action: str = "", target: str = "", since: date 
 
 def actions() -> list[str]:
     """Every action the log holds, for the filter's suggestions."""
-    return list(db.session.scalars(select(distinct(AuditLog.action)).order_by(AuditLog.action)))
+    return list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
 
 
 def changes(entry: AuditLog) -> list[tuple[str, str | None, str | None]]:

@@ -400,3 +400,17 @@ def staff_client(client, make_staff, login):
         return client
 
     return signed_in
+
+
+# Administration (users, API keys, the audit log)
+
+@pytest.fixture
+def admin(staff_client):
+    """The test client signed in as "admin-user", an administrator who reads the console in English."""
+    from extensions import db
+    from office import accounts
+
+    client = staff_client("admin")
+    accounts.get_user("admin-user").language = "en"
+    db.session.commit()
+    return client

@@ -27,15 +27,6 @@ def sign_in(app, username, password):
     return browser
 
 
-@pytest.fixture
-def admin(staff_client):
-    """A client signed in as "admin-user", an administrator reading the console in English."""
-    client = staff_client("admin")
-    accounts.get_user("admin-user").language = "en"
-    db.session.commit()
-    return client
-
-
 def page_of(response) -> str:
     return response.get_data(as_text=True)
 
