@@ -13,6 +13,7 @@ from sqlalchemy import select
 from extensions import db
 from office import working_days
 from office.models import AuditLog
+from office.models import Kelurahan
 
 ACTOR_LIMIT = 80
 ACTION_LIMIT = 40
@@ -71,4 +72,10 @@ def _text(values: dict, name: str) -> str | None:
     if name not in values:
         return None
     value = values[name]
+    if value is None:
+        return "—"
+    if name == "kelurahan_id" and isinstance(value, int):
+        # An id means nothing to a reader; the kelurahan's name does (it is kept, the catalog only grows).
+        place = db.session.get(Kelurahan, value)
+        return f"{place.name} ({value})" if place else str(value)
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

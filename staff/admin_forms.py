@@ -127,7 +127,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = StringField(_l("Who"), filters=[_plain], validators=[Length(max=audit.ACTOR_LIMIT, message=TOO_LONG)],
-                        description=_l("A username exactly, or api:<key name>."),
+                        description=_l("A username exactly, or \"api:\" and a key's name."),
                         render_kw={"autocapitalize": "none", "spellcheck": "false"})
     action = StringField(_l("Action"), filters=[_plain],
                          validators=[Length(max=audit.ACTION_LIMIT, message=TOO_LONG)],

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from extensions import db
 from office import audit
+from office import catalog
 from office.models import AuditLog
 from tests.helpers import new_application
 from tests.helpers import office_time
@@ -120,3 +121,12 @@ def test_a_bad_filter_is_answered_beside_its_field_and_kept(history, query, fiel
                              st.one_of(texts(), st.just("\x00"), st.just("9" * 30), st.dates().map(str)), max_size=6))
 def test_no_filter_is_a_server_error(admin, query):
     assert admin.get("/staff/audit?" + form_body(query).decode("ascii")).status_code in (200, 400)
+
+
+def test_a_kelurahan_is_shown_by_its_name(admin):
+    place = catalog.find_kelurahan("Menteng")
+    logged("admin-user", "user.update", "budi", "2025-06-02T10:00:00", before={"kelurahan_id": None},
+           after={"kelurahan_id": place.id})
+    page = admin.get("/staff/audit", query_string={"target": "budi"}).get_data(as_text=True)
+    assert re.search(rf"<del>.*?—</del> <span aria-hidden=\"true\">→</span> <ins>.*?Menteng \({place.id}\)</ins>",
+                     page)
