@@ -17,6 +17,13 @@ def shoot(page, artifacts_dir, name, viewport=DESKTOP):
     page.screenshot(path=os.path.join(artifacts_dir, name), full_page=True)
 
 
+def shoot_desktop_and_phone(page, artifacts_dir, name):
+    """name.png at 1366x768 and name-phone.png at 390x844; the page is left at the desktop size."""
+    shoot(page, artifacts_dir, f"{name}.png")
+    shoot(page, artifacts_dir, f"{name}-phone.png", PHONE)
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.mark.browser
 def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, live_server, page, make_staff,
                                                                            artifacts_dir):
@@ -50,9 +57,7 @@ def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, 
 
     page.goto(f"{live_server.url}/staff/users")
     assert page.locator("a", has_text="lurah-menteng").is_visible()
-    shoot(page, artifacts_dir, "users.png")
-    shoot(page, artifacts_dir, "users-phone.png", PHONE)
-    page.set_viewport_size(DESKTOP)
+    shoot_desktop_and_phone(page, artifacts_dir, "users")
 
     page.goto(f"{live_server.url}/staff/api-keys")
     page.fill("#name", "Dukcapil Palangka Raya")
@@ -71,9 +76,7 @@ def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, 
     page.wait_for_url(f"{live_server.url}/staff/users/budi")
     assert page.locator(".notice.success").is_visible()
     assert page.locator(".kelurahan-field").is_hidden()  # a viewer has no kelurahan
-    shoot(page, artifacts_dir, "user-edit.png")
-    shoot(page, artifacts_dir, "user-edit-phone.png", PHONE)
-    page.set_viewport_size(DESKTOP)
+    shoot_desktop_and_phone(page, artifacts_dir, "user-edit")
 
     page.goto(f"{live_server.url}/staff/audit")
     page.fill("#actor", "kepala")
@@ -83,5 +86,4 @@ def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, 
     rows = page.locator("table.audit tbody tr")
     wait_until(lambda: rows.count() == 2, message="the two account changes by kepala")
     assert page.locator("table.audit ins", has_text="viewer").is_visible()
-    shoot(page, artifacts_dir, "audit-log.png")
-    shoot(page, artifacts_dir, "audit-log-phone.png", PHONE)
+    shoot_desktop_and_phone(page, artifacts_dir, "audit-log")
