@@ -148,12 +148,12 @@ def update_user(user: StaffUser, *, name, role, kelurahan, language, active: boo
     if language not in LANGUAGES:
         raise _field_error("language", N_("Unknown language."), "invalid_language")
     active = bool(active)
-    if user.role == Role.ADMIN and user.active:
-        if active and role != Role.ADMIN:
-            _keep_an_admin(user, actor, "role")
-        elif not active:
-            _keep_an_admin(user, actor, "active")
     before = _snapshot(user)
+    if user.role == Role.ADMIN and user.active:
+        if not active:
+            _leave_administration(user, actor, "active", active=False)
+        elif role != Role.ADMIN:
+            _leave_administration(user, actor, "role", role=role.value)
     user.name, user.role, user.kelurahan_id = name, role.value, kelurahan_id
     user.language, user.active = language, active
     after = _snapshot(user)
@@ -166,20 +166,26 @@ def update_user(user: StaffUser, *, name, role, kelurahan, language, active: boo
     return user
 
 
-def _keep_an_admin(user: StaffUser, actor: str, field: str) -> None:
-    """Refuse to take `user`, an active administrator, out of administration when that is the actor
-    themself or the office's last one, so the office can never lock itself out of the console."""
+def _leave_administration(user: StaffUser, actor: str, field: str, **change) -> None:
+    """Write `change` (a new role, or active=False) to `user`, an active administrator, unless that is the
+    actor themself or the office's last active administrator: the office can never lock itself out.
+
+    The check is part of the UPDATE, so on SQLite (one writer at a time) it sees every committed change;
+    on PostgreSQL the administrators' rows are locked first, in id order, so two admins taking each other
+    out queue up instead of both passing (or deadlocking), and the second is refused.
+    """
     if actor == user.username:
         message = (N_("You cannot remove your own administrator role.") if field == "role"
                    else N_("You cannot deactivate your own account."))
         raise _field_error(field, message, "own_admin")
-    # Locking the administrators' rows makes two admins taking each other out wait for one another: the
-    # second then sees the first's change and is refused (PostgreSQL; SQLite has one writer at a time).
-    others = db.session.scalars(
-        select(StaffUser.id).where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True),
-                                   StaffUser.id != user.id).order_by(StaffUser.id).with_for_update()
-    ).all()
-    if not others:
+    table = StaffUser.__table__
+    admin = (table.c.role == Role.ADMIN.value) & table.c.active.is_(True)
+    db.session.execute(select(table.c.id).where(admin).order_by(table.c.id).with_for_update())
+    other = table.alias("other")
+    another_admin = select(other.c.id).where(other.c.role == Role.ADMIN.value, other.c.active.is_(True),
+                                             other.c.id != user.id).exists()
+    if not db.session.execute(update(table).where(table.c.id == user.id, admin, another_admin)
+                              .values(**change)).rowcount:
         raise _field_error(field, N_("The office needs at least one active administrator."), "last_admin")
 
 
@@ -224,7 +230,7 @@ def deactivate(user: StaffUser, *, actor: str) -> None:
     """
     if user.active:
         if user.role == Role.ADMIN:
-            _keep_an_admin(user, actor, "active")
+            _leave_administration(user, actor, "active", active=False)
         user.active = False
         user.session_token = secrets.token_hex(16)
         audit.record(actor, "user.deactivate", user.username, before={"active": True}, after={"active": False})

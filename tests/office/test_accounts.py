@@ -280,3 +280,37 @@ def test_parallel_wrong_passwords_all_count_and_lock_exactly_once(app):
     assert wrong >= accounts.MAX_FAILED_LOGINS
     assert user.failed_logins == wrong - accounts.MAX_FAILED_LOGINS
     assert len(audit_rows("login.failure")) == guesses
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one(app):
+    for _round in range(5):
+        db.session.execute(StaffUser.__table__.delete())
+        db.session.execute(AuditLog.__table__.delete())
+        db.session.commit()
+        new_user("kepala", role="admin")
+        new_user("wakil", role="admin")
+        start = threading.Barrier(2)
+        refusals = []
+
+        def deactivate(actor, target):
+            # Each its own app context: its own session and connection, as two requests have.
+            with app.app_context():
+                start.wait()
+                try:
+                    accounts.deactivate(accounts.get_user(target), actor=actor)
+                except DomainError as refused:
+                    refusals.append(refused.code)
+                    db.session.rollback()
+                else:
+                    db.session.commit()
+
+        threads = [threading.Thread(target=deactivate, args=pair) for pair in [("kepala", "wakil"),
+                                                                             ("wakil", "kepala")]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        db.session.rollback()
+        assert refusals == ["last_admin"]
+        assert db.session.scalar(select(func.count()).select_from(StaffUser).where(StaffUser.active)) == 1
+        assert len(audit_rows("user.deactivate")) == 1
