@@ -37,7 +37,8 @@ def _mobile(_form, field):
 
 class IntakeForm(FlaskForm):
     service = SelectField(_l("Service"), validators=[DataRequired(message=_l("Choose a service."))],
-                          invalid_choice_message=_l("Choose a service from the list."))
+                          invalid_choice_message=_l("Choose a service from the list."),
+                          render_kw={"autofocus": True})
     applicant_name = StringField(_l("Applicant's name"), filters=[_without_nul],
                                  validators=[DataRequired(message=_l("Type the applicant's name.")),
                                              Length(max=MAX_NAME, message=_l("At most %(max)d characters."))],
@@ -45,8 +46,7 @@ class IntakeForm(FlaskForm):
     phone = StringField(_l("Mobile number"), filters=[_without_nul],
                         validators=[DataRequired(message=_l("Type the applicant's mobile number.")),
                                     _mobile],
-                        description=_l("Any way it is written: 0812..., +62 812..., 62812.... "
-                                       "The receipt SMS goes to it."),
+                        description=_l("0812..., +62 812... or 62812...; the receipt SMS goes here."),
                         render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"})
     kelurahan = SelectField(_l("Kelurahan"), validators=[DataRequired(message=_l("Choose the kelurahan."))],
                             invalid_choice_message=_l("Choose the kelurahan from the list."))

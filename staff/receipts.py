@@ -60,7 +60,7 @@ def ussd_status_code(ussd_code: str, reference: str) -> str:
 
 def qr_svg(reference: str) -> str:
     """A QR code of just the reference's digits, as inline SVG that scales with its box."""
-    return segno.make(reference, micro=False).svg_inline(omitsize=True, svgclass="qr", title=reference)
+    return segno.make(reference, micro=False).svg_inline(omitsize=True, svgclass="qr-code", title=reference)
 
 
 def checklist(application: Application, lang: str) -> tuple[ChecklistLine, ...]:

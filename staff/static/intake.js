@@ -10,8 +10,11 @@
   var options = Array.prototype.slice.call(select.options).filter(function (o) { return o.value; });
 
   search.closest(".field").hidden = false;
-  // A list box shows the matches while typing; its empty "choose" line has no use there.
-  select.size = Math.min(8, options.length);
+  // A list box shows the matches while typing, as tall as they are; its empty "choose" line has no use there.
+  function fit(shown) {
+    select.size = Math.max(3, Math.min(8, shown));
+  }
+  fit(options.length);
   select.options[0].hidden = true;
 
   function matches() {
@@ -25,6 +28,7 @@
       o.hidden = !words.every(function (word) { return text.indexOf(word) !== -1; });
     });
     var shown = matches();
+    fit(shown.length);
     if (!select.selectedOptions.length || select.selectedOptions[0].hidden) {
       select.value = shown.length ? shown[0].value : "";
     }
@@ -61,6 +65,14 @@
     if (event.key === "Enter" && select.value) {
       event.preventDefault();
       next();
+    }
+  });
+  // Enter saves from the kelurahan list too, as it does from the text boxes.
+  picker.closest("form").addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Enter" && target.tagName === "SELECT" && target !== select) {
+      event.preventDefault();
+      target.form.requestSubmit();
     }
   });
   if (!document.querySelector("[aria-invalid=true]")) {

@@ -227,7 +227,7 @@ def test_receipt_shows_the_reference_qr_checklist_and_how_to_check_the_status(st
     html = receipt_html(client, ref)
 
     assert f'aria-label="{ref}"><span>{ref[:3]}</span><span>{ref[3:6]}</span><span>{ref[6:]}</span>' in html
-    assert "<svg viewBox=" in html and f"<title>{ref}</title>" in html
+    assert "<svg viewBox=" in html and "qr-code" in html and f"<title>{ref}</title>" in html
     assert f"*384*5758*2*{ref}#" in html
     assert f"STATUS {ref}" in html and "5758" in html
     assert "Perekaman KTP-el" in html
