@@ -24,6 +24,7 @@ from office.models import AuditLog
 from office.models import Message
 from office.models import StatusChange
 from staff.receipts import ussd_status_code
+from tests.conftest import STAFF_PASSWORD
 from tests.helpers import new_application
 from tests.strategies import FORM
 from tests.strategies import form_body
@@ -176,6 +177,23 @@ def test_no_intake_form_gets_a_server_error(fuzz_client, form):
 def fuzz_client(staff_client):
     # One account for all examples: Hypothesis runs them inside one test, so the fixture is built once.
     return staff_client("operator")
+
+
+def test_with_csrf_enforced_the_intake_form_carries_its_token(make_app, make_staff):
+    # Outside the test's app context each request has its own `g`, as served requests do; a token cached in
+    # `g` before signing in would otherwise outlive the session it belonged to.
+    app = make_app({"WTF_CSRF_ENABLED": True})
+    token = re.compile(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"')
+    user = make_staff("operator")
+    client = app.test_client()
+    login_page = client.get("/staff/login").get_data(as_text=True)
+    client.post("/staff/login", data={"username": user.username, "password": STAFF_PASSWORD,
+                                      "csrf_token": token.search(login_page).group(1)})
+    assert client.post("/staff/intake", data=intake_form()).status_code == 400
+    db.session.rollback()
+    assert count(Application) == 0
+    page = client.get("/staff/intake").get_data(as_text=True)
+    assert client.post("/staff/intake", data=intake_form(csrf_token=token.search(page).group(1))).status_code == 302
 
 
 def test_a_kelurahan_account_finds_its_own_kelurahan_chosen_and_the_only_one(staff_client):
