@@ -46,11 +46,31 @@ def _clean_text(value, field: str, limit: int, required: bool) -> str | None:
     return value
 
 
-def create_application(service_code, applicant_name, phone, kelurahan, note=None, *, actor: str) -> Application:
-    """Register an application in RECEIVED and queue the citizen's receipt SMS with the new reference."""
+def _missing(service, positions) -> list[dict] | None:
+    """The requirements of `service` at `positions` (0-based, in the service's order), or None when not asked."""
+    if positions is None:
+        return None
+    items = service.requirements
+    chosen = set()
+    for position in positions:
+        # bool is an int too, and True would otherwise name the second requirement.
+        if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < len(items):
+            raise DomainError(f"{service.code} has no requirement {position!r}.", code="unknown_requirement")
+        chosen.add(position)
+    return [items[n] for n in sorted(chosen)]
+
+
+def create_application(service_code, applicant_name, phone, kelurahan, note=None, *, actor: str,
+                       missing_requirements=None) -> Application:
+    """Register an application in RECEIVED and queue the citizen's receipt SMS with the new reference.
+
+    :param missing_requirements: positions in the service's requirements of those the applicant has not
+        brought yet (the counter's checklist); kept with the application for its receipt.
+    """
     service = catalog.get_service(str(service_code or ""))
     if service is None:
         raise DomainError(f"Unknown service {service_code!r}.", code="unknown_service")
+    missing = _missing(service, missing_requirements)
     place = catalog.find_kelurahan(str(kelurahan or ""))
     if place is None:
         raise DomainError(f"Unknown kelurahan {kelurahan!r}.", code="unknown_kelurahan")
@@ -67,6 +87,7 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
             status=lifecycle.RECEIVED,
             note=note,
             created_by=actor,
+            missing_requirements=missing,
         )
         db.session.add(application)
         try:
@@ -82,7 +103,7 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
                                 note=note, actor=actor))
     audit.record(actor, "application.create", application.reference, after={
         "service": service.code, "kelurahan": place.code, "applicant_name": name, "phone": mask_phone(phone),
-        "status": lifecycle.RECEIVED, "note": note})
+        "status": lifecycle.RECEIVED, "note": note, "missing_requirements": missing})
     _notify(application)
     return application
 

@@ -102,6 +102,9 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The requirements ({"id": ..., "en": ...}, copied from the service) the applicant had not brought at
+    # intake, so a reprinted receipt says the same even after the catalog's wording changes; None: not asked.
+    missing_requirements: Mapped[list | None] = mapped_column(JSON)
 
     service: Mapped[Service] = relationship()
     kelurahan: Mapped[Kelurahan] = relationship()

@@ -14,4 +14,5 @@ from staff import audit  # noqa: E402,F401
 from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
+from staff import intake  # noqa: E402,F401
 from staff import users  # noqa: E402,F401
