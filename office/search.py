@@ -67,7 +67,10 @@ class Filter:
         """
         def text(name: str) -> str:
             value = args.get(name) or ""
-            return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+            if not isinstance(value, str):
+                return ""
+            # A lone surrogate cannot be sent to the database; it can only be a broken paste anyway.
+            return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
 
         q = text("q")
         if len(q) > MAX_QUERY:
@@ -78,9 +81,19 @@ class Filter:
         sort = text("sort") or DEFAULT_SORT
         if sort.lstrip("-") not in SORTS:
             raise DomainError("Unknown sort order.", code="invalid_filter", field="sort")
-        return cls(q=q, status=status, service=text("service").upper()[:16], kelurahan=text("kelurahan")[:20],
-                   overdue=text("overdue") in ("1", "on", "true", "yes"), created_from=_day(text("created_from"),
-                   "created_from"), created_to=_day(text("created_to"), "created_to"), sort=sort)
+        service = text("service").upper()
+        if service and catalog.get_service(service) is None:
+            raise DomainError("Unknown service.", code="invalid_filter", field="service")
+        kelurahan = text("kelurahan")
+        if kelurahan and (len(kelurahan) > 60 or catalog.find_kelurahan(kelurahan) is None):
+            raise DomainError("Unknown kelurahan.", code="invalid_filter", field="kelurahan")
+        created_from = _day(text("created_from"), "created_from")
+        created_to = _day(text("created_to"), "created_to")
+        if created_from and created_to and created_to < created_from:
+            raise DomainError("The end date is before the start date.", code="invalid_filter", field="created_to")
+        return cls(q=q, status=status, service=service, kelurahan=kelurahan,
+                   overdue=text("overdue") in ("1", "on", "true", "yes", "y"), created_from=created_from,
+                   created_to=created_to, sort=sort)
 
     def args(self, **changes) -> dict:
         """This filter (with `changes`) as query-string arguments, leaving out the empty ones."""
@@ -103,9 +116,13 @@ def _day(text: str, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise DomainError("A date is written YYYY-MM-DD.", code="invalid_filter", field=field) from None
+    # Python reads years 1-9999, but the database and the office clock cannot: refuse what no application has.
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 31):
+        raise DomainError("A date is written YYYY-MM-DD.", code="invalid_filter", field=field)
+    return day
 
 
 def query(flt: Filter, scope: int | None) -> Select:

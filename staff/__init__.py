@@ -9,5 +9,7 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", static_folder="static")
 
+from staff import applications  # noqa: E402,F401
 from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
+from staff import bulk  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
