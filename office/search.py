@@ -192,9 +192,10 @@ def _conditions(flt: Filter, scope: int | None) -> list:
 
 def _matching(q: str):
     """A reference, a phone in any local or international format, or part of the applicant's name."""
-    digits = references.clean(q)
+    # People write phones as "+62 812-...", "(0812) ..." and references in groups; what counts is the digits.
+    digits = "".join(ch for ch in q if ch not in " -.()+")
     options = [func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)]
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         if len(digits) == references.LENGTH:
             options.append(Application.reference == digits)
         try:

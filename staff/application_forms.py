@@ -4,6 +4,7 @@ The filter is a GET form without a CSRF token (it changes nothing; a list URL is
 Values are checked by office.search.Filter, the one reader of a list's query string, so the list, the
 bulk "all matching" choice and the exports refuse the same things.
 """
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -23,8 +24,8 @@ from office.i18n import pick
 from office.search import MAX_QUERY
 
 
-def _status_choices(statuses, translate) -> list[SelectChoice]:
-    return [SelectChoice(status, translate(lifecycle.LABELS[status])) for status in statuses]
+def _status_choices(statuses) -> list[SelectChoice]:
+    return [SelectChoice(status, _(lifecycle.LABELS[status])) for status in statuses]
 
 
 class FilterForm(FlaskForm):
@@ -43,10 +44,10 @@ class FilterForm(FlaskForm):
     created_to = StringField(_l("Submitted until"), widget=DateInput())
     sort = HiddenField()
 
-    def for_user(self, translate, lang: str, scoped: bool) -> "FilterForm":
+    def for_user(self, lang: str, scoped: bool) -> "FilterForm":
         """Fill the choices in the page's language; drop the kelurahan choice for a kelurahan account."""
-        every = SelectChoice("", translate("All"))
-        self.status.choices = [every, *_status_choices(lifecycle.STATUSES, translate)]
+        every = SelectChoice("", _("All"))
+        self.status.choices = [every, *_status_choices(lifecycle.STATUSES)]
         self.service.choices = [every, *(SelectChoice(s.code, pick(s.name, lang)) for s in catalog.services())]
         if scoped:
             del self.kelurahan
@@ -64,10 +65,9 @@ class StatusForm(FlaskForm):
                                         "it is part of the SMS."))
     expected_status = HiddenField()
 
-    def for_status(self, status: str, translate) -> "StatusForm":
+    def for_status(self, status: str) -> "StatusForm":
         """Offer exactly the moves the lifecycle allows from `status`, in lifecycle order."""
-        self.new_status.choices = _status_choices([s for s in lifecycle.STATUSES if lifecycle.can_move(status, s)],
-                                                  translate)
+        self.new_status.choices = _status_choices([s for s in lifecycle.STATUSES if lifecycle.can_move(status, s)])
         self.expected_status.data = status
         return self
 
@@ -81,8 +81,8 @@ class BulkForm(FlaskForm):
                          description=_l("Required for Rejected and Documents missing; it is part of every SMS."))
     fingerprint = HiddenField()
 
-    def with_statuses(self, translate) -> "BulkForm":
+    def with_statuses(self) -> "BulkForm":
         """Every status an application can be moved to."""
         targets = [s for s in lifecycle.STATUSES if any(lifecycle.can_move(f, s) for f in lifecycle.STATUSES)]
-        self.new_status.choices = [SelectChoice("", translate("Choose...")), *_status_choices(targets, translate)]
+        self.new_status.choices = [SelectChoice("", _("Choose...")), *_status_choices(targets)]
         return self

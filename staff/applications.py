@@ -94,11 +94,11 @@ def _page_number() -> int:
 @access.requires(Action.VIEW)
 def applications_list():
     lang = page_language()
-    form = FilterForm(formdata=request.args).for_user(_, lang, scoped=access.scope() is not None)
+    form = FilterForm(formdata=request.args).for_user(lang, scoped=access.scope() is not None)
     flt, valid = read_filter(request.args, form)
     page = search.page(flt, access.scope(), _page_number()) if valid else search.Page([], 0, 1, search.PER_PAGE)
     today = local(utcnow()).date()
-    bulk = BulkForm().with_statuses(_) if access.may(Action.BULK_CHANGE) else None
+    bulk = BulkForm().with_statuses() if access.may(Action.BULK_CHANGE) else None
     return render("staff/applications/list.html", 200 if valid else 400, form=form, filter=flt, page=page,
                   overdue={a.id for a in page.items if search.is_overdue(a, today)}, bulk=bulk)
 
@@ -129,7 +129,7 @@ def _detail(application, form: StatusForm, status_code: int = 200, preview=None,
 @access.requires(Action.VIEW)
 def application(reference):
     found = access.application_or_404(reference)
-    return _detail(found, StatusForm(formdata=None).for_status(found.status, _))[0]
+    return _detail(found, StatusForm(formdata=None).for_status(found.status))[0]
 
 
 def _note_error(refused: DomainError) -> str:
@@ -142,7 +142,7 @@ def _note_error(refused: DomainError) -> str:
 @access.requires(Action.CHANGE_STATUS)
 def change_status(reference):
     found = access.application_or_404(reference)
-    form = StatusForm().for_status(found.status, _)
+    form = StatusForm().for_status(found.status)
     shown = form.expected_status.raw_data[0] if form.expected_status.raw_data else ""
     new_status, note = form.new_status.data or "", form.note.data
     if shown != found.status:
@@ -177,7 +177,7 @@ def _conflict(reference: str, current: str | None, note: str | None):
     """The page as it is now, saying the change was not made because someone else's came first."""
     db.session.expire_all()
     fresh = access.application_or_404(reference)
-    form = StatusForm(formdata=None).for_status(fresh.status, _)
+    form = StatusForm(formdata=None).for_status(fresh.status)
     form.note.data = note
     message = _("Not saved: someone else changed this application first. It is now “%(status)s”. Check the "
                 "history below and choose again.", status=_(lifecycle.LABELS[current or fresh.status]))

@@ -58,7 +58,7 @@ def _checked(form: BulkForm) -> bool:
 
 def _read():
     """The posted form and its choice, or the page that refuses them."""
-    form = BulkForm().with_statuses(_)
+    form = BulkForm().with_statuses()
     try:
         chosen = _chosen(form)
     except DomainError:
