@@ -26,6 +26,14 @@ def _chosen(form: BulkForm) -> dict:
     return {"references": request.form.getlist("reference")}
 
 
+def _list_args() -> dict:
+    """The list's filter the form came from, to carry along and go back to (empty when it is not valid)."""
+    try:
+        return scoped_filter(request.form).args()
+    except DomainError:
+        return {}
+
+
 def _refusal_text(refused: applications.Refused, new_status: str) -> str:
     if refused.reason == applications.NOT_FOUND:
         return _("Not found, or not in your kelurahan.")
@@ -37,7 +45,8 @@ def _page(form: BulkForm, chosen: dict, status_code: int, plan=None, refused=(),
     new_status = form.new_status.data
     rows = [(r, _refusal_text(r, new_status)) for r in refused]
     return render("staff/applications/bulk_confirm.html", status_code, form=form, plan=plan, refused=rows,
-                  references=chosen.get("references") or [], filter=chosen.get("flt"), message=message,
+                  references=chosen.get("references") or [], by_filter="flt" in chosen, back=_list_args(),
+                  message=message,
                   new_label=_(lifecycle.LABELS[new_status]) if lifecycle.is_status(new_status or "") else "")
 
 
@@ -123,5 +132,4 @@ def bulk_change():
     db.session.commit()
     flash(_("%(count)s applications moved to “%(status)s”; each applicant gets one SMS.", count=len(moved),
             status=_(lifecycle.LABELS[form.new_status.data])), "success")
-    back = chosen["flt"].args() if "flt" in chosen else {}
-    return redirect(url_for("staff.applications", **back))
+    return redirect(url_for("staff.applications", **_list_args()))
