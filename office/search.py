@@ -15,7 +15,7 @@ from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from office import catalog
@@ -127,7 +127,9 @@ def _day(text: str, field: str) -> date | None:
 
 def query(flt: Filter, scope: int | None) -> Select:
     """SELECT of the applications matching `flt` within `scope` (a kelurahan id, or None for all), sorted."""
-    stmt = select(Application).options(joinedload(Application.service), joinedload(Application.kelurahan))
+    # Loaded by a second query for the page's rows: joined into the main one, a deep OFFSET would join
+    # every row it skips.
+    stmt = select(Application).options(selectinload(Application.service), selectinload(Application.kelurahan))
     stmt = stmt.where(*_conditions(flt, scope))
     column = SORTS[flt.sort.lstrip("-")]
     if flt.sort.startswith("-"):
@@ -191,19 +193,24 @@ def _conditions(flt: Filter, scope: int | None) -> list:
 
 
 def _matching(q: str):
-    """A reference, a phone in any local or international format, or part of the applicant's name."""
+    """A reference, a phone in any local or international format, or part of the applicant's name.
+
+    Digits are a reference or a phone, never a name, so their search stays on the indexed columns.
+    """
     # People write phones as "+62 812-...", "(0812) ..." and references in groups; what counts is the digits.
     digits = "".join(ch for ch in q if ch not in " -.()+")
-    options = [func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)]
-    if digits.isascii() and digits.isdigit():
-        if len(digits) == references.LENGTH:
-            options.append(Application.reference == digits)
-        try:
-            options.append(Application.phone == normalize_mobile(q))
-        except DomainError:
-            if len(digits) >= 4:
-                options.append(Application.phone.contains(digits, autoescape=True))
-    return or_(*options)
+    by_name = func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)
+    if not (digits.isascii() and digits.isdigit()):
+        return by_name
+    options = []
+    if len(digits) == references.LENGTH:
+        options.append(Application.reference == digits)
+    try:
+        options.append(Application.phone == normalize_mobile(q))
+    except DomainError:
+        if len(digits) >= 4:
+            options.append(Application.phone.contains(digits, autoescape=True))
+    return or_(*options) if options else by_name
 
 
 def _overdue():
