@@ -19,6 +19,7 @@ from office.models import Application
 from office.models import AuditLog
 from office.models import Message
 from office.models import StatusChange
+from tests.conftest import STAFF_PASSWORD
 from tests.helpers import move
 from tests.helpers import new_application
 from tests.office.test_applications import FAULT_TRIGGERS
@@ -338,3 +339,24 @@ def staff_client_once(staff_client):
 @pytest.fixture
 def fuzz_application(app):
     return new_application(moves=[lc.VERIFYING])
+
+
+def test_with_csrf_enforced_the_page_token_works_for_the_preview_and_the_change(app, make_app, make_staff):
+    """As in production: the live preview posts the form's own token; a post without one changes nothing."""
+    application = new_application()
+    user = make_staff("operator")
+    strict = make_app()  # CSRF on, as deployed
+    client = strict.test_client()
+
+    def token(path):
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page(client.get(path))).group(1)
+
+    client.post("/staff/login", data={"username": user.username, "password": STAFF_PASSWORD,
+                                      "csrf_token": token("/staff/login")})
+    detail = f"/staff/applications/{application.reference}"
+    csrf = token(detail)
+    assert client.post(f"{detail}/preview", data={"new_status": lc.VERIFYING, "csrf_token": csrf}).status_code == 200
+    assert client.post(f"{detail}/status", data={"new_status": lc.VERIFYING,
+                                                 "expected_status": lc.RECEIVED}).status_code == 400
+    assert client.post(f"{detail}/status", data={"new_status": lc.VERIFYING, "expected_status": lc.RECEIVED,
+                                                 "csrf_token": csrf}).status_code == 302
