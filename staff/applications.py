@@ -129,7 +129,7 @@ def _detail(application, form: StatusForm, status_code: int = 200, preview=None,
 @access.requires(Action.VIEW)
 def application(reference):
     found = access.application_or_404(reference)
-    return _detail(found, StatusForm(formdata=None).for_status(found.status))[0]
+    return _detail(found, StatusForm(formdata=None).for_status(found.status))
 
 
 def _note_error(refused: DomainError) -> str:
