@@ -41,12 +41,12 @@ def _refusal_text(refused: applications.Refused, new_status: str) -> str:
              new=_(lifecycle.LABELS[new_status]))
 
 
-def _page(form: BulkForm, chosen: dict, status_code: int, plan=None, refused=(), message=None):
+def _page(form: BulkForm, chosen: dict, status_code: int, plan=None, refused=(), message=None, example=None):
     new_status = form.new_status.data
     rows = [(r, _refusal_text(r, new_status)) for r in refused]
     return render("staff/applications/bulk_confirm.html", status_code, form=form, plan=plan, refused=rows,
                   references=chosen.get("references") or [], by_filter="flt" in chosen, back=_list_args(),
-                  message=message,
+                  message=message, example=example, example_reference=plan.movable[0].reference if example else None,
                   new_label=_(lifecycle.LABELS[new_status]) if lifecycle.is_status(new_status or "") else "")
 
 
@@ -100,7 +100,9 @@ def bulk_confirm():
     if plan is None:
         return _page(form, chosen, 400, message=problem)
     form.fingerprint.data = plan.fingerprint
-    return _page(form, chosen, 200, plan=plan, refused=plan.refused)
+    # Every applicant's SMS is made the same way; the first one shows the clerk what they will read.
+    example = applications.preview_sms(plan.movable[0], form.new_status.data, form.note.data) if plan.movable else None
+    return _page(form, chosen, 200, plan=plan, refused=plan.refused, example=example)
 
 
 @bp.post("/applications/bulk", endpoint="bulk_change")

@@ -53,6 +53,7 @@ def test_review_then_confirm_moves_each_with_its_history_audit_and_sms(app, staf
     html = review.get_data(as_text=True)
     assert review.status_code == 200 and "<strong>4</strong> akan diubah ke “Siap diambil”" in html
     assert rows(StatusChange, to_status=lc.READY) == 0  # the review changes nothing
+    example = re.search(r'<p class="sms">([^<]+)</p>', html).group(1)
     messages_before = rows(Message)
     done = client.post("/staff/applications/bulk", data={**chosen, "fingerprint": fingerprint(html)})
     assert done.status_code == 302
@@ -62,6 +63,9 @@ def test_review_then_confirm_moves_each_with_its_history_audit_and_sms(app, staf
     assert rows(Message) == messages_before + 4
     for application in made:
         assert rows(Message, application_id=application.id, kind="status") == 4  # receipt + 3 moves
+    newest = db.session.scalars(select(Message).where(Message.application_id == made[0].id)
+                                .order_by(Message.id.desc())).first()
+    assert newest.text == example  # the review's example is the SMS that went out
 
 
 def test_one_row_that_cannot_move_moves_none_and_is_named(app, staff_client):
