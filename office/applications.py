@@ -3,6 +3,7 @@
 Every status change and its SMS notification are written in the caller's transaction: either both exist
 or neither. The caller commits.
 """
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +19,15 @@ from office import lifecycle
 from office import notifications
 from office import outbox
 from office import references
+from office import search
 from office.clock import utcnow
 from office.errors import Conflict
 from office.errors import DomainError
 from office.errors import InvalidTransition
 from office.errors import NotFound
 from office.fields import text_field
+from office.gsm import SmsLength
+from office.gsm import analyze
 from office.i18n import pick
 from office.i18n import t
 from office.models import Application
@@ -31,6 +35,7 @@ from office.models import StatusChange
 from office.phones import normalize_mobile
 from office.privacy import mask_name
 from office.privacy import mask_phone
+from office.references import clean as clean_reference
 
 MAX_NAME = 120
 MAX_NOTE = 500
@@ -108,23 +113,34 @@ def create_application(service_code, applicant_name, phone, kelurahan, note=None
     return application
 
 
-def change_status(reference: str, new_status: str, note=None, *, actor: str) -> Application:
+def change_status(reference: str, new_status: str, note=None, *, actor: str,
+                  expected_status: str | None = None) -> Application:
     """Move an application to `new_status`, record it in the history and queue the citizen's SMS.
 
     The move is made against the status that was read: of two changes racing from the same status,
     exactly one is written and the other is refused, so the history never shows two moves out of one
-    status and the citizen is never told two stories.
+    status and the citizen is never told two stories. A form passes the status it showed as
+    `expected_status`, so a change decided on a stale page is refused rather than applied to a newer state.
 
     :raise InvalidTransition: when the lifecycle does not allow the move (`current_status` in details).
-    :raise Conflict: when another change moved the application first (`current_status` in details).
+    :raise Conflict: when another change moved the application first, or it is no longer in
+        `expected_status` (`current_status` in details).
     """
     application = get_by_reference(reference)
+    if expected_status is not None and application.status != expected_status:
+        raise Conflict(f"The application is now in {application.status}, not {expected_status}.",
+                       current_status=application.status)
     if not lifecycle.is_status(str(new_status)):
         raise DomainError(f"Unknown status {new_status!r}.", code="unknown_status")
     found = application.status
     if not lifecycle.can_move(found, new_status):
         raise InvalidTransition(f"An application in {found} cannot move to {new_status}.", current_status=found)
     note = _clean_text(note, "note", MAX_NOTE, required=new_status in lifecycle.NOTE_REQUIRED)
+    _move(application, found, new_status, note, actor)
+    return application
+
+
+def _move(application: Application, found: str, new_status: str, note: str | None, actor: str, **detail) -> None:
     moved = db.session.execute(
         update(Application).where(Application.id == application.id, Application.status == found)
         .values(status=new_status, note=note, status_changed_at=utcnow())
@@ -137,9 +153,33 @@ def change_status(reference: str, new_status: str, note=None, *, actor: str) -> 
     db.session.add(StatusChange(application=application, from_status=found, to_status=new_status,
                                 note=note, actor=actor))
     audit.record(actor, "application.status", application.reference, before={"status": found},
-                 after={"status": new_status, "note": note})
+                 after={"status": new_status, "note": note}, **detail)
     _notify(application)
-    return application
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The SMS a status change would send: its text, its length as the telco bills it, its language."""
+
+    text: str
+    length: SmsLength
+    language: str
+
+
+def preview_sms(application: Application, new_status: str, note=None) -> Preview:
+    """The SMS the citizen would receive if `application` moved to `new_status` with `note`; changes nothing.
+
+    The note is cleaned as `change_status` cleans it and the text is composed by the function the real
+    notification uses, so the preview is the message that will be queued.
+
+    :raise DomainError: an unknown status, or a note longer than MAX_NOTE (`field` "note").
+    """
+    if not lifecycle.is_status(str(new_status)):
+        raise DomainError(f"Unknown status {new_status!r}.", code="unknown_status", field="status")
+    note = _clean_text(note, "note", MAX_NOTE, required=False)
+    lang = citizens.language_of(application.phone)
+    text = notifications.compose(application, new_status, note, lang)
+    return Preview(text=text, length=analyze(text), language=lang)
 
 
 def _notify(application: Application) -> None:
@@ -193,3 +233,106 @@ def status_view(application: Application, lang: str, asker_phone: str | None) ->
         masked_name=mask_name(application.applicant_name),
         note=application.note if own else None,
     )
+
+
+# A bulk change is one transaction and one SMS per application: a batch of KTP-el that arrived, not the
+# whole register. Larger moves are split by narrowing the filter.
+MAX_BULK = 1000
+
+
+# Why one application of a bulk change cannot move.
+NOT_FOUND = "not_found"
+CANNOT_MOVE = "cannot_move"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """One application a bulk change cannot move, with the status it was found in (None when not found)."""
+
+    reference: str
+    status: str | None
+    reason: str  # NOT_FOUND or CANNOT_MOVE
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """What a bulk change would do now: the applications that can move, those that cannot and why, and a
+    fingerprint of the state it was planned on, so a confirmation page that went stale is noticed."""
+
+    movable: list[Application]
+    refused: list[Refused]
+    fingerprint: str
+
+    @property
+    def total(self) -> int:
+        return len(self.movable) + len(self.refused)
+
+
+class BulkRefused(DomainError):
+    """Some applications of a bulk change cannot move, so none moved; `refused` lists each with its reason."""
+
+    code = "bulk_refused"
+    http_status = 409
+
+
+def plan_many(new_status: str, *, references=None, flt=None, scope: int | None) -> BulkPlan:
+    """Which of the chosen applications can move to `new_status`: either `references` (as typed or
+    ticked) or every application matching the search filter `flt`, always within `scope`. Changes nothing.
+
+    :raise DomainError: an unknown status, nothing chosen, or more than MAX_BULK applications.
+    """
+    if not lifecycle.is_status(str(new_status)):
+        raise DomainError(f"Unknown status {new_status!r}.", code="unknown_status", field="status")
+    if flt is not None:
+        found = list(db.session.scalars(search.query(flt, scope).limit(MAX_BULK + 1)).unique())
+        missing = []
+    else:
+        wanted = list(dict.fromkeys(clean_reference(str(r)) for r in references or () if str(r).strip()))
+        if len(wanted) > MAX_BULK:
+            raise DomainError(f"At most {MAX_BULK} applications at once.", code="too_many", limit=MAX_BULK)
+        stmt = select(Application).where(Application.reference.in_(wanted)).order_by(Application.id)
+        if scope is not None:
+            stmt = stmt.where(Application.kelurahan_id == scope)
+        found = list(db.session.scalars(stmt))
+        seen = {application.reference for application in found}
+        # Another kelurahan's application is "not found", exactly like one that does not exist.
+        missing = [Refused(reference, None, NOT_FOUND) for reference in wanted if reference not in seen]
+    if not found and not missing:
+        raise DomainError("No application is chosen.", code="nothing_chosen")
+    if len(found) > MAX_BULK:
+        raise DomainError(f"At most {MAX_BULK} applications at once.", code="too_many", limit=MAX_BULK)
+    movable = [a for a in found if lifecycle.can_move(a.status, new_status)]
+    refused = [Refused(a.reference, a.status, CANNOT_MOVE) for a in found
+               if not lifecycle.can_move(a.status, new_status)]
+    state = "\n".join(sorted(f"{a.id}:{a.status}" for a in found) + sorted(r.reference for r in missing))
+    return BulkPlan(movable=movable, refused=missing + refused,
+                    fingerprint=hashlib.sha256(f"{new_status}\n{state}".encode()).hexdigest()[:32])
+
+
+def change_many(new_status: str, note=None, *, references=None, flt=None, actor: str, scope: int | None,
+                fingerprint: str | None = None) -> list[Application]:
+    """Move every chosen application (see `plan_many`) to `new_status` in the caller's transaction: each
+    gets its history row, its audit entry and its status SMS. All or nothing: when any cannot move, nothing
+    is written and BulkRefused lists each one with its reason; the caller rolls back.
+
+    :raise Conflict: when `fingerprint` (from the confirmed plan) no longer matches: something changed
+        since the plan was shown (`plan` in details holds the new one).
+    :raise BulkRefused: with `refused`, a list of Refused.
+    :raise DomainError: as `plan_many`, or a note missing where the lifecycle requires one (`field` "note").
+    """
+    plan = plan_many(new_status, references=references, flt=flt, scope=scope)
+    note = _clean_text(note, "note", MAX_NOTE, required=new_status in lifecycle.NOTE_REQUIRED)
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        raise Conflict("The chosen applications changed since the change was confirmed.", plan=plan)
+    if plan.refused:
+        raise BulkRefused(f"{len(plan.refused)} of {plan.total} applications cannot move to {new_status}.",
+                          refused=plan.refused)
+    raced = []
+    for application in plan.movable:
+        try:
+            _move(application, application.status, new_status, note, actor, bulk=len(plan.movable))
+        except Conflict as conflict:
+            raced.append(Refused(application.reference, conflict.details["current_status"], CANNOT_MOVE))
+    if raced:
+        raise BulkRefused(f"{len(raced)} applications were changed by someone else meanwhile.", refused=raced)
+    return plan.movable

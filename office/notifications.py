@@ -17,17 +17,25 @@ def shorten(text: str, budget: int) -> str:
 
 def status_sms(application: Application, lang: str) -> str:
     """Notification text for the application's current status, in `lang`, fitting one segment."""
+    return compose(application, application.status, application.note, lang)
+
+
+def compose(application: Application, status: str, note: str | None, lang: str) -> str:
+    """The status SMS `application` gets once it is in `status` with `note`; nothing is changed.
+
+    `status_sms` sends exactly this text, so a preview made with it is the message the citizen receives.
+    """
     values = {
         "service": pick(application.service.name, lang),
         "reference": application.reference,
-        "label": t(lang, lifecycle.LABELS[application.status]),
-        "next": t(lang, lifecycle.NEXT_STEPS[application.status]),
+        "label": t(lang, lifecycle.LABELS[status]),
+        "next": t(lang, lifecycle.NEXT_STEPS[status]),
     }
-    if application.status == lifecycle.RECEIVED:
+    if status == lifecycle.RECEIVED:
         text = t(lang, "{service} no. {reference}: {label}. Check status: SMS STATUS {reference}", **values)
     else:
         text = t(lang, "{service} no. {reference}: {label}. {next}", **values)
-    note = application.note if application.status in lifecycle.NOTE_REQUIRED else None
+    note = note if status in lifecycle.NOTE_REQUIRED else None
     if note:
         prefix = to_gsm(text + " " + t(lang, "Note:") + " ")
         # Keep the note in GSM-7 and cut it to what is left of the 160 characters.

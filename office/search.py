@@ -15,7 +15,7 @@ from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from office import catalog
@@ -67,7 +67,10 @@ class Filter:
         """
         def text(name: str) -> str:
             value = args.get(name) or ""
-            return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+            if not isinstance(value, str):
+                return ""
+            # A lone surrogate cannot be sent to the database; it can only be a broken paste anyway.
+            return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "").strip()
 
         q = text("q")
         if len(q) > MAX_QUERY:
@@ -78,9 +81,19 @@ class Filter:
         sort = text("sort") or DEFAULT_SORT
         if sort.lstrip("-") not in SORTS:
             raise DomainError("Unknown sort order.", code="invalid_filter", field="sort")
-        return cls(q=q, status=status, service=text("service").upper()[:16], kelurahan=text("kelurahan")[:20],
-                   overdue=text("overdue") in ("1", "on", "true", "yes"), created_from=_day(text("created_from"),
-                   "created_from"), created_to=_day(text("created_to"), "created_to"), sort=sort)
+        service = text("service").upper()
+        if service and catalog.get_service(service) is None:
+            raise DomainError("Unknown service.", code="invalid_filter", field="service")
+        kelurahan = text("kelurahan")
+        if kelurahan and (len(kelurahan) > 60 or catalog.find_kelurahan(kelurahan) is None):
+            raise DomainError("Unknown kelurahan.", code="invalid_filter", field="kelurahan")
+        created_from = _day(text("created_from"), "created_from")
+        created_to = _day(text("created_to"), "created_to")
+        if created_from and created_to and created_to < created_from:
+            raise DomainError("The end date is before the start date.", code="invalid_filter", field="created_to")
+        return cls(q=q, status=status, service=service, kelurahan=kelurahan,
+                   overdue=text("overdue") in ("1", "on", "true", "yes", "y"), created_from=created_from,
+                   created_to=created_to, sort=sort)
 
     def args(self, **changes) -> dict:
         """This filter (with `changes`) as query-string arguments, leaving out the empty ones."""
@@ -103,14 +116,20 @@ def _day(text: str, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise DomainError("A date is written YYYY-MM-DD.", code="invalid_filter", field=field) from None
+    # Python reads years 1-9999, but the database and the office clock cannot: refuse what no application has.
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 31):
+        raise DomainError("A date is written YYYY-MM-DD.", code="invalid_filter", field=field)
+    return day
 
 
 def query(flt: Filter, scope: int | None) -> Select:
     """SELECT of the applications matching `flt` within `scope` (a kelurahan id, or None for all), sorted."""
-    stmt = select(Application).options(joinedload(Application.service), joinedload(Application.kelurahan))
+    # Loaded by a second query for the page's rows: joined into the main one, a deep OFFSET would join
+    # every row it skips.
+    stmt = select(Application).options(selectinload(Application.service), selectinload(Application.kelurahan))
     stmt = stmt.where(*_conditions(flt, scope))
     column = SORTS[flt.sort.lstrip("-")]
     if flt.sort.startswith("-"):
@@ -174,18 +193,24 @@ def _conditions(flt: Filter, scope: int | None) -> list:
 
 
 def _matching(q: str):
-    """A reference, a phone in any local or international format, or part of the applicant's name."""
-    digits = references.clean(q)
-    options = [func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)]
-    if digits.isdigit():
-        if len(digits) == references.LENGTH:
-            options.append(Application.reference == digits)
-        try:
-            options.append(Application.phone == normalize_mobile(q))
-        except DomainError:
-            if len(digits) >= 4:
-                options.append(Application.phone.contains(digits, autoescape=True))
-    return or_(*options)
+    """A reference, a phone in any local or international format, or part of the applicant's name.
+
+    Digits are a reference or a phone, never a name, so their search stays on the indexed columns.
+    """
+    # People write phones as "+62 812-...", "(0812) ..." and references in groups; what counts is the digits.
+    digits = "".join(ch for ch in q if ch not in " -.()+")
+    by_name = func.lower(Application.applicant_name).contains(q.lower(), autoescape=True)
+    if not (digits.isascii() and digits.isdigit()):
+        return by_name
+    options = []
+    if len(digits) == references.LENGTH:
+        options.append(Application.reference == digits)
+    try:
+        options.append(Application.phone == normalize_mobile(q))
+    except DomainError:
+        if len(digits) >= 4:
+            options.append(Application.phone.contains(digits, autoescape=True))
+    return or_(*options) if options else by_name
 
 
 def _overdue():

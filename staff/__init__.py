@@ -10,8 +10,10 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff", static_folder="static")
 
 from staff import apikeys  # noqa: E402,F401
+from staff import applications  # noqa: E402,F401
 from staff import audit  # noqa: E402,F401
 from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
+from staff import bulk  # noqa: E402,F401
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
 from staff import intake  # noqa: E402,F401
