@@ -11,3 +11,4 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", static_folder="static")
 
 from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
 from staff import home  # noqa: E402,F401
+from staff import spreadsheets  # noqa: E402,F401
