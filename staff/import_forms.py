@@ -54,12 +54,13 @@ class MappingForm(FlaskForm):
         """Add an error beside every required field without a column and every column chosen twice."""
         ok = True
         for name in imports.missing_columns(self.mapping(), scoped):
-            getattr(self, name).errors.append(_("Choose the column that holds this."))
+            fld = getattr(self, name)
+            fld.errors = [*fld.errors, _("Choose the column that holds this.")]
             ok = False
         taken: dict[str, str] = {}
         for fld in self.fields_in_order():
             if fld.data and fld.data in taken:
-                fld.errors.append(_("This column is already chosen for “%(field)s”.", field=taken[fld.data]))
+                fld.errors = [*fld.errors, _("This column is already chosen for “%(field)s”.", field=taken[fld.data])]
                 ok = False
             elif fld.data:
                 taken[fld.data] = str(fld.label.text)

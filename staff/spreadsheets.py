@@ -5,7 +5,7 @@ The uploaded file waits in staff.uploads between the steps; the session holds it
 chosen columns, for the user who uploaded it only. Every step reads the file again and checks every row
 again, so what is imported is what the rows say at the moment of confirming.
 """
-import tempfile
+import io
 
 from flask import Response
 from flask import current_app
@@ -87,14 +87,21 @@ def _forget() -> None:
 @csrf.exempt
 @access.requires(Action.IMPORT)
 def import_upload():
-    request.max_content_length = imports.MAX_BYTES + 64 * 1024
+    limit = imports.MAX_BYTES + 64 * 1024
+    request.max_content_length = limit
+    too_large = redirect(url_for("staff.import_upload", too_large=1))
+    # Refused before the body is read: a half-read upload would leave its temporary file behind.
+    if (request.content_length or 0) > limit:
+        return too_large
     try:
         form = UploadForm()
         submitted = form.validate_on_submit()
     except RequestEntityTooLarge:
-        form = UploadForm(formdata=None)
+        # Anything on this request that looks at the form again (the page's own forms do) would meet the
+        # same refusal, so the answer is a fresh page that says it.
+        return too_large
+    if request.args.get("too_large") and not form.is_submitted():
         form.file.errors = [_("The file is larger than %(size)s MB.", size=imports.MAX_BYTES // (1024 * 1024))]
-        return render_template("staff/spreadsheets/upload.html", form=form), 413
     if submitted:
         data = form.file.data.read(imports.MAX_BYTES + 1)
         try:
@@ -236,8 +243,8 @@ def export(format):  # the name the list's links give it (staff/applications)
     if format == "csv":
         return Response(stream_with_context(exports.csv_chunks(head, body)), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{secure_filename(name)}"'})
-    # openpyxl writes the rows to disk as they come; the finished file is then sent from there.
-    spool = tempfile.TemporaryFile()
-    exports.write_xlsx(head, body, spool, title=_("Applications"))
-    spool.seek(0)
-    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=secure_filename(name))
+    # openpyxl keeps the rows on disk as they come; only the finished, compressed file is held here.
+    finished = io.BytesIO()
+    exports.write_xlsx(head, body, finished, title=_("Applications"))
+    finished.seek(0)
+    return send_file(finished, mimetype=XLSX, as_attachment=True, download_name=secure_filename(name))
