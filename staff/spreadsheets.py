@@ -220,7 +220,8 @@ def import_bad_rows():
             f"{_(imports.LABELS[problem.field])}: {_(problem.message, **problem.values)}")
     head = [_("Row"), _("Problem"), *sheet.header]
     body = ([str(number), " | ".join(reasons[number]), *cells] for number, cells in sheet.rows if number in reasons)
-    name = f"{state['name'].rsplit('.', 1)[0]}-{_('bad-rows')}.csv"
+    suffix = _("rows-with-problems")
+    name = f"{state['name'].rsplit('.', 1)[0]}-{suffix}.csv"
     return Response(exports.csv_chunks(head, body, sheet.delimiter), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{secure_filename(name) or "rows.csv"}"'})
 
@@ -239,7 +240,8 @@ def export(format):  # the name the list's links give it (staff/applications)
     db.session.commit()
     lang = page_language()
     head, body = exports.header(lang), exports.rows(flt, scope, lang)
-    name = f"{_('applications')}-{clock.local(clock.utcnow()):%Y%m%d-%H%M}.{format}"
+    prefix = _("applications")
+    name = f"{prefix}-{clock.local(clock.utcnow()):%Y%m%d-%H%M}.{format}"
     if format == "csv":
         return Response(stream_with_context(exports.csv_chunks(head, body)), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{secure_filename(name)}"'})
