@@ -8,10 +8,12 @@ from datetime import date
 from datetime import timedelta
 
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import select
 
 from extensions import db
 from office import working_days
+from office.clock import utcnow
 from office.models import AuditLog
 from office.models import Kelurahan
 
@@ -28,6 +30,17 @@ def record(actor: str, action: str, target: str | None = None, *, before: dict |
     changed (or all of them, for a creation), `detail` anything else worth knowing."""
     db.session.add(AuditLog(actor=actor[:ACTOR_LIMIT], action=action, target=target and target[:TARGET_LIMIT],
                             detail=detail or None, before=before, after=after))
+
+
+def record_many(actor: str, action: str, items: list[tuple[str, dict]], **detail) -> None:
+    """Add one entry per (target, after) of `items` to the current transaction, in one statement: for
+    records created together, such as an import's applications."""
+    if not items:
+        return
+    now = utcnow()
+    db.session.execute(insert(AuditLog), [
+        {"actor": actor[:ACTOR_LIMIT], "action": action, "target": target[:TARGET_LIMIT], "detail": detail or None,
+         "before": None, "after": after, "created_at": now} for target, after in items])
 
 
 def entries(*, actor: str = "", action: str = "", target: str = "", since: date | None = None,

@@ -29,6 +29,16 @@ def language_of(phone: str, default: str = "id") -> str:
     return language(citizen.language if citizen else default)
 
 
+def languages_of(phones: set[str]) -> dict[str, str]:
+    """The language each of `phones` chose, for those the office knows (one query per thousand phones)."""
+    found = {}
+    ordered = sorted(phones)
+    for start in range(0, len(ordered), 1000):
+        found.update(db.session.execute(
+            select(Citizen.phone, Citizen.language).where(Citizen.phone.in_(ordered[start:start + 1000]))).all())
+    return {phone: language(lang) for phone, lang in found.items()}
+
+
 def set_language(phone: str, lang: str) -> Citizen:
     citizen = get_or_create(phone)
     citizen.language = language(lang)

@@ -158,6 +158,25 @@ def queue_sms(phone: str, text: str, kind: Kind, *, priority: Priority = Priorit
     return message
 
 
+def queue_many(messages: list[tuple[str, str, int | None]], kind: Kind, *,
+               priority: Priority = Priority.HIGH) -> int:
+    """Add many outgoing SMS, each (phone, text, application_id), to the current transaction in a few
+    statements; like `queue_sms`, they are dispatched once it commits. Returns how many."""
+    now = utcnow()
+    for start in range(0, len(messages), _INSERT_BATCH):
+        rows = []
+        for phone, text, application_id in messages[start:start + _INSERT_BATCH]:
+            text = to_gsm(text)
+            length = analyze(text)
+            rows.append({"direction": "out", "phone": phone, "text": text, "segments": length.segments,
+                         "encoding": length.encoding, "status": QUEUED, "kind": kind, "priority": priority,
+                         "application_id": application_id, "attempts": 0, "created_at": now, "updated_at": now})
+        ids = db.session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+        for message_id in ids:
+            after_commit.later(_HANDOFF, (message_id, priority))
+    return len(messages)
+
+
 def queue_broadcast(broadcast_id: int, recipients: list[tuple[str, str]], texts: dict[str, str]) -> int:
     """Queue one row per (phone, language) recipient of a broadcast, in `texts[language]`; returns how many.
 
