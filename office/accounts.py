@@ -109,7 +109,8 @@ def _snapshot(user: StaffUser) -> dict:
 
 def get_user(username: str) -> StaffUser:
     """The account called `username`. :raise NotFound: when there is none."""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.username == str(username or "").strip().lower()))
+    name = str(username or "").replace("\x00", "").strip().lower()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == name))
     if user is None:
         raise NotFound(f"No staff account {username!r}.")
     return user
@@ -262,7 +263,8 @@ def authenticate(username, password, *, address: str | None) -> StaffUser:
 
     :raise LoginRefused: reason unknown_user, inactive, locked or wrong_password (audited, not yet committed).
     """
-    name = str(username or "").strip().lower()[:60] if isinstance(username, str) else ""
+    # A NUL cannot reach PostgreSQL's text and is never part of a username.
+    name = username.replace("\x00", "").strip().lower()[:60] if isinstance(username, str) else ""
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
     now = utcnow()
     if user is None:

@@ -19,6 +19,7 @@ from extensions import db
 from office import audit
 from office import clock
 from office import lifecycle
+from office import phones
 from office import search
 from office import working_days
 from office.i18n import N_
@@ -59,7 +60,8 @@ def rows(flt: search.Filter, scope: int | None, lang: str) -> Iterator[list]:
         service = application.service
         overdue = application.status in search.OPEN and created.date() <= overdue_until(service.processing_days)
         yield [application.reference, service.code, pick(service.name, lang), application.applicant_name,
-               application.phone, application.kelurahan.name, application.status, labels[application.status],
+               phones.local_format(application.phone), application.kelurahan.name, application.status,
+               labels[application.status],
                application.note or "", created.replace(tzinfo=None),
                clock.local(application.status_changed_at).replace(tzinfo=None), yes if overdue else no]
 

@@ -1,6 +1,7 @@
 """The SMS a citizen receives when their application changes status: one GSM-7 segment, always."""
 from office import lifecycle
 from office.gsm import fits_one_segment
+from office.gsm import is_gsm7
 from office.gsm import to_gsm
 from office.i18n import pick
 from office.i18n import t
@@ -38,9 +39,19 @@ def compose(application: Application, status: str, note: str | None, lang: str) 
     note = note if status in lifecycle.NOTE_REQUIRED else None
     if note:
         prefix = to_gsm(text + " " + t(lang, "Note:") + " ")
-        # Keep the note in GSM-7 and cut it to what is left of the 160 characters.
-        note = to_gsm(note)
-        text = prefix + shorten(note, 160 - len(prefix))
-        if not fits_one_segment(text):
-            text = prefix.rstrip()
+        text = (prefix + fit_note(note, prefix)).rstrip()
     return to_gsm(text)
+
+
+def fit_note(note: str, prefix: str) -> str:
+    """`note` as it can follow `prefix` within one GSM-7 segment: characters GSM-7 cannot carry (emoji,
+    other scripts) dropped, since one would turn the SMS into UCS-2 and halve it, then cut at a word.
+
+    The extension characters ([ ] { } ~ ^ | and the euro sign) take two of the 160 places, so the cut is
+    measured in septets, not characters. The whole note stays on the application and in its history.
+    """
+    kept = " ".join("".join(ch for ch in to_gsm(note) if is_gsm7(ch)).split())
+    budget = 160 - len(prefix)
+    while budget > 0 and not fits_one_segment(prefix + shorten(kept, budget)):
+        budget -= 1
+    return shorten(kept, budget) if budget > 3 else ""

@@ -67,3 +67,15 @@ def phone_or_none(raw: str | None) -> str | None:
         return normalize(raw)
     except InvalidPhone:
         return None
+
+
+def local_format(phone: str) -> str:
+    """A stored +62 number as people write it, 0812-3456-7890; any other number as it is.
+
+    Also what exports write: a spreadsheet keeps it as text (a leading + or a bare 0812... would become a
+    formula or lose its zero).
+    """
+    if not phone.startswith("+62"):
+        return phone
+    digits = "0" + phone[3:]
+    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))

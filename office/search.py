@@ -155,10 +155,11 @@ class Page:
 
 
 def page(flt: Filter, scope: int | None, number: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the matching applications (numbered from 1; a number past the end gives an empty page)."""
-    number = min(max(1, number), MAX_PAGE)
+    """One page of the matching applications, numbered from 1; a number past the end gives the last page."""
+    total = count(flt, scope)
+    number = min(max(1, number), MAX_PAGE, max(1, -(-total // per_page)))
     items = list(db.session.scalars(query(flt, scope).limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, total=count(flt, scope), number=number, per_page=per_page)
+    return Page(items=items, total=total, number=number, per_page=per_page)
 
 
 def is_overdue(application: Application, today: date | None = None) -> bool:
@@ -209,7 +210,9 @@ def _matching(q: str):
         options.append(Application.phone == normalize_mobile(q))
     except DomainError:
         if len(digits) >= 4:
-            options.append(Application.phone.contains(digits, autoescape=True))
+            # Part of a number as the console shows it (0812-3456...) is stored after the country code.
+            national = "62" + digits[1:] if digits.startswith("0") else digits
+            options.append(Application.phone.contains(national, autoescape=True))
     return or_(*options) if options else by_name
 
 

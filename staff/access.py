@@ -1,4 +1,5 @@
 """Who may reach which console view: the role table of office.roles, applied to the signed-in user."""
+from dataclasses import replace
 from functools import wraps
 
 from flask import abort
@@ -6,6 +7,7 @@ from flask_login import current_user
 
 from office import applications
 from office import roles
+from office import search
 from office.errors import DomainError
 from office.models import Application
 
@@ -46,3 +48,15 @@ def application_or_404(reference: str) -> Application:
     if place is not None and application.kelurahan_id != place:
         abort(404)
     return application
+
+
+def scoped_filter(args) -> search.Filter:
+    """The list filter in `args` for the signed-in user, as the list, its bulk change and its exports read it.
+
+    :raise DomainError: from office.search.Filter.from_args, naming the bad value's field.
+    """
+    flt = search.Filter.from_args(args)
+    if scope() is not None:
+        # The account's scope is the kelurahan; another one in the URL would only empty the list.
+        flt = replace(flt, kelurahan="")
+    return flt

@@ -61,8 +61,9 @@ class StatusForm(FlaskForm):
 
     new_status = RadioField(_l("New status"), validate_choice=False)
     note = TextAreaField(_l("Note for the applicant"), render_kw={"maxlength": MAX_NOTE, "rows": 3},
-                         description=_l("Required when the application is rejected or documents are missing; "
-                                        "it is part of the SMS."))
+                         description=_l("Required when the application is rejected or documents are missing, "
+                                        "and then sent in the SMS as far as it fits (see the preview); the whole "
+                                        "note stays in the history."))
     expected_status = HiddenField()
 
     def for_status(self, status: str) -> "StatusForm":
@@ -78,7 +79,8 @@ class BulkForm(FlaskForm):
     target = HiddenField(default="selected")  # "selected" or "filter"
     new_status = SelectField(_l("Move to status"), validate_choice=False)
     note = TextAreaField(_l("Note for the applicants"), render_kw={"maxlength": MAX_NOTE, "rows": 2},
-                         description=_l("Required for Rejected and Documents missing; it is part of every SMS."))
+                         description=_l("Required for Rejected and Documents missing, and then sent in every SMS "
+                                        "as far as it fits; the whole note stays in the history."))
     fingerprint = HiddenField()
 
     def with_statuses(self) -> "BulkForm":

@@ -1,5 +1,4 @@
 """The applications list (search, filters, sorting, pages), one application's page and its status change."""
-from dataclasses import replace
 
 from flask import flash
 from flask import jsonify
@@ -15,6 +14,7 @@ from extensions import db
 from office import applications
 from office import lifecycle
 from office import outbox
+from office import phones
 from office import search
 from office import working_days
 from office.clock import local
@@ -42,7 +42,7 @@ def filter_errors() -> dict[str, str]:
         "kelurahan": _("Choose a kelurahan from the list."),
         "created_from": _("Write the date as YYYY-MM-DD, for example 2026-11-30."),
         "created_to": _("Write the date as YYYY-MM-DD, not before the start date."),
-        "sort": _("Unknown sort order; the list is sorted by the newest first."),
+        "sort": _("Unknown sort order: choose one by its column heading."),
     }
 
 
@@ -50,29 +50,13 @@ def read_filter(args, form: FilterForm) -> tuple[search.Filter, bool]:
     """The filter in `args` and whether it was valid; a refused value is put beside its field, and the
     list then shows nothing rather than something other than what was asked."""
     try:
-        return scoped_filter(args), True
+        return access.scoped_filter(args), True
     except DomainError as refused:
         field = refused.details.get("field", "q")
-        target = getattr(form, field, None) or form.q
+        # The sort order has no field of its own on the page: its message goes beside the search.
+        target = form.q if field == "sort" else getattr(form, field, None) or form.q
         target.errors = [*target.errors, filter_errors()[field]]
         return search.Filter(), False
-
-
-def scoped_filter(args) -> search.Filter:
-    """The filter in `args` for the signed-in user (office.search.Filter.from_args raises on a bad value)."""
-    flt = search.Filter.from_args(args)
-    if access.scope() is not None:
-        # The account's scope is the kelurahan; another one in the URL would only empty the list.
-        flt = replace(flt, kelurahan="")
-    return flt
-
-
-def local_phone(phone: str) -> str:
-    """+6281234567890 as people write it: 0812-3456-7890."""
-    if not phone.startswith("+62"):
-        return phone
-    digits = "0" + phone[3:]
-    return "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 
 def office_time(moment) -> str:
@@ -82,7 +66,7 @@ def office_time(moment) -> str:
 
 def render(template: str, status_code: int = 200, **context):
     """A page of this area, with the formatting helpers its templates share."""
-    return render_template(template, local_phone=local_phone, office_time=office_time, **context), status_code
+    return render_template(template, local_phone=phones.local_format, office_time=office_time, **context), status_code
 
 
 def _page_number() -> int:

@@ -58,7 +58,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+# Only refused sign-ins count: an office whose staff share one address signs in all morning.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("staff.index"))
@@ -78,6 +79,10 @@ def login():
             db.session.commit()
             session.begin(user)
             return redirect(_safe_next(request.args.get("next")))
+    if error is not None:
+        # The username was kept; the password is what to type again.
+        form.username.render_kw = {k: v for k, v in form.username.render_kw.items() if k != "autofocus"}
+        form.password.render_kw = {**form.password.render_kw, "autofocus": True}
     return render_template("staff/login.html", form=form, error=error), 200 if error is None else 401
 
 

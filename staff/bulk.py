@@ -16,20 +16,19 @@ from staff import access
 from staff import bp
 from staff.application_forms import BulkForm
 from staff.applications import render
-from staff.applications import scoped_filter
 
 
 def _chosen(form: BulkForm) -> dict:
     """The choice carried by the form: the ticked references, or the filter ("all matching")."""
     if form.target.data == "filter":
-        return {"flt": scoped_filter(request.form)}
+        return {"flt": access.scoped_filter(request.form)}
     return {"references": request.form.getlist("reference")}
 
 
 def _list_args() -> dict:
     """The list's filter the form came from, to carry along and go back to (empty when it is not valid)."""
     try:
-        return scoped_filter(request.form).args()
+        return access.scoped_filter(request.form).args()
     except DomainError:
         return {}
 

@@ -27,7 +27,6 @@ from extensions import db
 from office import clock
 from office import exports
 from office import imports
-from office import search
 from office.errors import DomainError
 from office.i18n import page_language
 from office.roles import Action
@@ -230,7 +229,7 @@ def import_bad_rows():
 @access.requires(Action.EXPORT)
 def export(format):  # the name the list's links give it (staff/applications)
     try:
-        flt = search.Filter.from_args(request.args)
+        flt = access.scoped_filter(request.args)
     except DomainError:
         return render_template("staff/error.html", title=_("This list cannot be exported"),
                                message=_("A filter of the list is not valid. Go back to the list and correct it.")

@@ -115,3 +115,16 @@ def test_every_status_notification_fits_one_segment_with_a_long_note(app, lang):
             application = Application(reference=REFERENCE, service=service, status=status, note=LONG_NOTE,
                                       applicant_name=LONG_NAME, phone="+6281234567001")
             one_segment_gsm(notifications.status_sms(application, lang))
+
+
+@pytest.mark.parametrize("note, kept", [
+    ("Mohon bawa fotokopi KK 😀 dan KTP asli.", "Mohon bawa fotokopi KK dan KTP asli."),
+    ("Nama di KK [salah] {perlu} diperbaiki ~ lihat | catatan " * 3, "Nama di KK [salah] {perlu} diperbaiki"),
+    ("Berkas 文件 kurang", "Berkas kurang"),
+])
+def test_a_note_gsm7_cannot_carry_whole_is_sent_as_far_as_it_can(app, note, kept):
+    service = catalog.get_service("KTP")
+    application = Application(reference=REFERENCE, service=service, status=lifecycle.REJECTED, note=note)
+    text = notifications.status_sms(application, "id")
+    one_segment_gsm(text)
+    assert kept in text

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from hypothesis import HealthCheck
+from hypothesis import example
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import select
@@ -171,7 +172,24 @@ def test_sign_ins_from_one_address_are_limited_without_locking_anyone(client, ma
 
 @hypothesis_settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(username=texts(max_size=10_000), password=texts(max_size=10_000))
+@example(username="petugas\x00", password="x\x00")
 def test_any_sign_in_form_gets_an_answer_never_a_server_error(client, username, password):
     response = client.post("/staff/login", data=form_body({"username": username, "password": password}),
                            content_type=FORM)
     assert response.status_code in (200, 401, 429)
+
+
+def test_signing_in_successfully_does_not_use_up_the_addresss_attempts(client, make_staff, login, settings):
+    settings(STAFF_LOGIN_RATE_LIMIT="3 per minute")
+    users = [make_staff("operator", username=f"petugas-{n}") for n in range(5)]
+    for user in users:  # a morning at the counter: everyone signs in from the office's one address
+        assert login(user).status_code == 302
+        client.post("/staff/logout")
+
+
+def test_after_a_wrong_password_the_password_field_has_the_focus(client, make_staff):
+    user = make_staff("operator")
+    page = client.post("/staff/login", data={"username": user.username, "password": "wrong-password"})
+    html = page.get_data(as_text=True)
+    inputs = {re.search(r'name="(\w+)"', tag).group(1): tag for tag in re.findall(r"<input[^>]*>", html)}
+    assert " autofocus" in inputs["password"] and " autofocus" not in inputs["username"]
