@@ -58,7 +58,7 @@ def rows(flt: search.Filter, scope: int | None, lang: str) -> Iterator[list]:
     for application in result:
         created = clock.local(application.created_at)
         service = application.service
-        overdue = application.status in search.OPEN and created.date() <= overdue_until(service.processing_days)
+        overdue = application.status in lifecycle.OPEN and created.date() <= overdue_until(service.processing_days)
         yield [application.reference, service.code, pick(service.name, lang), application.applicant_name,
                phones.local_format(application.phone), application.kelurahan.name, application.status,
                labels[application.status],

@@ -20,13 +20,13 @@ from extensions import db
 from office import applications
 from office import audit
 from office import catalog
+from office import lifecycle
 from office.applications import Draft
 from office.errors import DomainError
 from office.i18n import N_
 from office.models import Application
 from office.models import Kelurahan
 from office.phones import normalize_mobile
-from office.search import OPEN
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -391,7 +391,7 @@ def _already_open(drafts: list[tuple[int, Draft]], scope: int | None) -> list[Pr
     for start in range(0, len(phones), 1000):
         rows = db.session.execute(
             select(Application.phone, Application.service_id, Application.reference, Application.kelurahan_id)
-            .where(Application.phone.in_(phones[start:start + 1000]), Application.status.in_(sorted(OPEN)))
+            .where(Application.phone.in_(phones[start:start + 1000]), Application.status.in_(sorted(lifecycle.OPEN)))
             .order_by(Application.id))
         for phone, service_id, reference, kelurahan_id in rows:
             number = wanted.pop((phone, service_id), None)

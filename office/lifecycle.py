@@ -25,6 +25,8 @@ MOVES = {
 }
 STATUSES = tuple(MOVES)
 FINAL = frozenset(s for s, nxt in MOVES.items() if not nxt)
+# The office still owes the citizen something: only these can be overdue, or block a duplicate.
+OPEN = frozenset({RECEIVED, VERIFYING, NEEDS_DOCUMENTS, PROCESSING, FORWARDED})
 # The citizen must be told why (REJECTED) or what to bring (NEEDS_DOCUMENTS).
 NOTE_REQUIRED = frozenset({REJECTED, NEEDS_DOCUMENTS})
 

@@ -28,9 +28,6 @@ from office.models import Application
 from office.models import Service
 from office.phones import normalize_mobile
 
-# Statuses in which the office still owes the citizen something; only these can be overdue.
-OPEN = frozenset({lifecycle.RECEIVED, lifecycle.VERIFYING, lifecycle.NEEDS_DOCUMENTS, lifecycle.PROCESSING,
-                  lifecycle.FORWARDED})
 # ?sort= values: a column, descending with a leading "-". The id breaks ties, so pages never overlap.
 SORTS = {
     "created": Application.created_at,
@@ -162,9 +159,39 @@ def page(flt: Filter, scope: int | None, number: int = 1, per_page: int = PER_PA
     return Page(items=items, total=total, number=number, per_page=per_page)
 
 
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+def just_registered(service_code: str, applicant_name, phone, *, actor: str) -> Application | None:
+    """The application `actor` registered in the last REPEAT_WINDOW for the same service, name and phone:
+    the same form sent again (a second press, the browser's Back and Send), not a new application."""
+    service = catalog.get_service(str(service_code or ""))
+    try:
+        phone = normalize_mobile(phone)
+    except DomainError:
+        return None
+    if service is None or not isinstance(applicant_name, str):
+        return None
+    name = " ".join(applicant_name.replace("\x00", "").split())
+    return db.session.scalar(
+        select(Application).where(Application.service_id == service.id, Application.phone == phone,
+                                  Application.applicant_name == name, Application.created_by == actor,
+                                  Application.created_at >= clock.utcnow() - REPEAT_WINDOW)
+        .order_by(Application.id.desc()).limit(1))
+
+
+def count_by_status(scope: int | None) -> dict[str, int]:
+    """How many applications are in each status (every status named, 0 included), within `scope`."""
+    stmt = select(Application.status, func.count()).group_by(Application.status)
+    if scope is not None:
+        stmt = stmt.where(Application.kelurahan_id == scope)
+    counts = dict(db.session.execute(stmt).all())
+    return {status: counts.get(status, 0) for status in lifecycle.STATUSES}
+
+
 def is_overdue(application: Application, today: date | None = None) -> bool:
     """True when the office still owes the citizen this application past its service's standard."""
-    if application.status not in OPEN:
+    if application.status not in lifecycle.OPEN:
         return False
     today = today or clock.local(clock.utcnow()).date()
     return working_days.due_date(application.created_at, application.service.processing_days) < today
@@ -228,4 +255,4 @@ def _overdue():
                  working_days.latest_start_overdue(days, today) + timedelta(days=1)))
         for days, ids in by_days.items()
     ]
-    return and_(Application.status.in_(sorted(OPEN)), or_(*cutoffs) if cutoffs else false())
+    return and_(Application.status.in_(sorted(lifecycle.OPEN)), or_(*cutoffs) if cutoffs else false())

@@ -125,7 +125,6 @@ def _console_helpers():
     from staff import navigation
 
     return {"may": access.may, "navigation": navigation.items, "language_form": LanguageForm,
-            "has_view": lambda endpoint: endpoint in current_app.view_functions,
             "status_label": lambda status: _(lifecycle.LABELS[status])}
 
 

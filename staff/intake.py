@@ -1,5 +1,6 @@
 """Counter intake: register a walk-in's application and print its receipt at once (and reprint it later)."""
 from flask import current_app
+from flask import flash
 from flask import make_response
 from flask import redirect
 from flask import render_template
@@ -14,6 +15,7 @@ from extensions import db
 from office import applications
 from office import catalog
 from office import citizens
+from office import search
 from office.errors import DomainError
 from office.i18n import page_language
 from office.i18n import pick
@@ -55,6 +57,11 @@ def intake():
     form.offer(services, catalog.kelurahan_list(), lang, own)
     missing = _ticked(form.service.data)
     if form.validate_on_submit():
+        repeat = search.just_registered(form.service.data, form.applicant_name.data, form.phone.data,
+                                        actor=current_user.username)
+        if repeat is not None:
+            flash(_("This application was saved a moment ago; here is its receipt."), "info")
+            return redirect(url_for("staff.receipt", reference=repeat.reference))
         try:
             application = applications.create_application(
                 form.service.data, form.applicant_name.data, form.phone.data, form.kelurahan.data,

@@ -349,3 +349,13 @@ def test_the_printed_ussd_code_opens_the_status_of_the_application(app, client):
                                           "phoneNumber": "+6281298765432", "text": code[len("*384*5758*"):-1]})
     assert response.status_code == 200
     assert "B*** S******" in response.get_data(as_text=True)
+
+
+def test_the_same_intake_sent_twice_gives_the_first_receipt_not_a_second_application(staff_client):
+    client = staff_client("operator")
+    form = intake_form(service="KK", applicant_name="Andi Wijaya", phone="0812-1111-2222")
+    first = client.post("/staff/intake", data=form)
+    again = client.post("/staff/intake", data={**form, "phone": "+62 812 1111 2222"})
+    assert first.status_code == again.status_code == 302 and again.location == first.location
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+    assert "disimpan beberapa saat lalu" in client.get(again.location).get_data(as_text=True)
