@@ -187,10 +187,11 @@ def _insert_with_free_references(drafts: list[Draft], actor: str, now: datetime)
             # A savepoint, as in create_application: a reference taken meanwhile by another request
             # retries this chunk with new ones and keeps the rest of the caller's transaction.
             with db.session.begin_nested():
-                returned = db.session.execute(
-                    insert(Application).returning(Application.id, Application.reference,
-                                                  sort_by_parameter_order=True), rows).all()
-            return [tuple(row) for row in returned]
+                # Matched back by reference rather than by order: asking PostgreSQL to keep the order
+                # would make SQLAlchemy insert one row per statement.
+                ids = dict(db.session.execute(insert(Application).returning(Application.reference, Application.id),
+                                              rows).all())
+            return [(ids[row["reference"]], row["reference"]) for row in rows]
         except IntegrityError:
             continue
     raise RuntimeError("Could not find free reference numbers.")

@@ -171,7 +171,7 @@ def queue_many(messages: list[tuple[str, str, int | None]], kind: Kind, *,
             rows.append({"direction": "out", "phone": phone, "text": text, "segments": length.segments,
                          "encoding": length.encoding, "status": QUEUED, "kind": kind, "priority": priority,
                          "application_id": application_id, "attempts": 0, "created_at": now, "updated_at": now})
-        ids = db.session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+        ids = db.session.scalars(insert(Message).returning(Message.id), rows).all()
         for message_id in ids:
             after_commit.later(_HANDOFF, (message_id, priority))
     return len(messages)
