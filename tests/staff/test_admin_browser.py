@@ -64,7 +64,7 @@ def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, 
     page.press("#name", "Enter")
     token = page.locator("#secret").input_value()
     assert token.startswith("lk_")
-    assert page.locator("button[data-copy]").is_visible()
+    page.locator("button[data-copy]").wait_for(state="visible")  # shown by the page's script once it runs
     shoot(page, artifacts_dir, "api-key-once.png")
     page.goto(f"{live_server.url}/staff/api-keys")
     assert token not in page.content()

@@ -40,6 +40,11 @@ def registered() -> list[Application]:
     return list(db.session.scalars(select(Application).order_by(Application.id)))
 
 
+def pdf_pages(pdf: bytes) -> int:
+    """How many pages a PDF from Chromium has: the whole receipt must come out on one sheet."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
 def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
     """Width and height of the first page of a PDF Chromium printed."""
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
@@ -93,8 +98,8 @@ def test_a_clerk_registers_keyboard_only_and_gets_a_printable_receipt(browser, l
     page.set_viewport_size({"width": ROLL_PX, "height": 1200})
     assert not page.locator("header.top").is_visible() and not page.locator(".receipt-tools").is_visible()
     page.screenshot(path=os.path.join(artifacts_dir, "receipt-80mm.png"), full_page=True)
-    width, _height = pdf_page_size_mm(page.pdf(prefer_css_page_size=True))
-    assert round(width) == 80
+    roll = page.pdf(prefer_css_page_size=True)
+    assert round(pdf_page_size_mm(roll)[0]) == 80 and pdf_pages(roll) == 1
 
     page.emulate_media(media="screen")
     page.set_viewport_size(LAPTOP)
@@ -104,7 +109,8 @@ def test_a_clerk_registers_keyboard_only_and_gets_a_printable_receipt(browser, l
     page.emulate_media(media="print")
     page.set_viewport_size({"width": A6_PX, "height": 600})
     page.screenshot(path=os.path.join(artifacts_dir, "receipt-a6.png"), full_page=True)
-    assert tuple(round(side) for side in pdf_page_size_mm(page.pdf(prefer_css_page_size=True))) == (105, 148)
+    sheet = page.pdf(prefer_css_page_size=True)
+    assert tuple(round(side) for side in pdf_page_size_mm(sheet)) == (105, 148) and pdf_pages(sheet) == 1
 
     # The paper is remembered: the next receipt prints on A6 too, until the clerk switches back.
     page.goto(f"{live_server.url}/staff/applications/{application.reference}/receipt")
