@@ -119,8 +119,9 @@ def bulk_change():
         plan = stale.details["plan"]
         form.fingerprint.data = plan.fingerprint
         return _page(form, chosen, 409, plan=plan, refused=plan.refused,
-                     message=_("Nothing was changed: some of these applications were changed by someone else "
-                               "meanwhile. Here is how they are now; confirm again."))
+                     message=_("Nothing was changed: the applications or the change are not what was reviewed "
+                               "(someone else changed one meanwhile, or the status was changed here). Here is how "
+                               "it stands now; confirm again."))
     except applications.BulkRefused as refused:
         db.session.rollback()
         return _page(form, chosen, 409, refused=refused.details["refused"],
