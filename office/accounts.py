@@ -116,6 +116,13 @@ def get_user(username: str) -> StaffUser:
     return user
 
 
+def display_name(actor: str) -> str:
+    """The name of the account `actor` (a username, as history and audit rows keep it), or `actor` itself
+    when it is no account (an API key, the command line)."""
+    name = db.session.scalar(select(StaffUser.name).where(StaffUser.username == actor))
+    return name or actor
+
+
 def create_user(username, name, role, password, *, kelurahan=None, actor: str,
                 must_change_password: bool = True) -> StaffUser:
     """Create an account; unless `must_change_password` is False it must choose its own password first.

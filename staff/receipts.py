@@ -6,6 +6,7 @@ from datetime import datetime
 
 import segno
 
+from office import accounts
 from office import clock
 from office import working_days
 from office.i18n import pick
@@ -91,5 +92,5 @@ def build(application: Application, lang: str, *, ussd_code: str, shortcode: str
         ussd=ussd_status_code(ussd_code, application.reference),
         sms_text=f"STATUS {application.reference}",
         shortcode=shortcode,
-        clerk=application.created_by,
+        clerk=accounts.display_name(application.created_by),
     )

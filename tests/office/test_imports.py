@@ -154,7 +154,7 @@ def test_any_bytes_give_a_sheet_or_a_refusal(data):
     (["Tanggal", "Berkas", "Petugas"],
      {"service": None, "applicant_name": None, "phone": None, "kelurahan": None, "note": None}),
     # The console's own export: fixed rows go back in.
-    (["Nomor registrasi", "Kode layanan", "Nama layanan", "Pemohon", "No. HP", "Kelurahan", "Kode status",
+    (["Nomor permohonan", "Kode layanan", "Nama layanan", "Pemohon", "No. HP", "Kelurahan", "Kode status",
       "Status", "Catatan"], {"service": 1, "applicant_name": 3, "phone": 4, "kelurahan": 5, "note": 8}),
 ])
 def test_columns_are_guessed_from_bahasa_and_english_header_names(header, expected):

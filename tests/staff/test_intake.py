@@ -359,3 +359,9 @@ def test_the_same_intake_sent_twice_gives_the_first_receipt_not_a_second_applica
     assert first.status_code == again.status_code == 302 and again.location == first.location
     assert db.session.scalar(select(func.count()).select_from(Application)) == 1
     assert "disimpan beberapa saat lalu" in client.get(again.location).get_data(as_text=True)
+
+
+def test_the_receipt_names_the_clerk_not_their_username(staff_client):
+    client = staff_client("operator", username="loket1")
+    receipt = client.get(client.post("/staff/intake", data=intake_form()).location).get_data(as_text=True)
+    assert "Petugas: Operator Test" in receipt and "Petugas: loket1" not in receipt

@@ -50,7 +50,7 @@ def test_a_clerk_uploads_sees_the_bad_row_uploads_the_fix_and_imports(live_serve
     page.get_by_role("link", name="Unggah berkas yang sudah diperbaiki").click()
     page.get_by_label("Berkas spreadsheet").set_input_files(register(tmp_path, "register-fixed.csv", ROWS))
     page.get_by_role("button", name="Unggah dan periksa").click()
-    sms = page.get_by_label("Kirim SMS berisi nomor registrasi kepada setiap pemohon")
+    sms = page.get_by_label("Kirim SMS berisi nomor permohonan kepada setiap pemohon")
     assert not sms.is_checked()
     assert "4 SMS, sekitar Rp 1.200" in page.get_by_role("region", name="Impor").inner_text()
     page.get_by_role("button", name="Impor 4 permohonan").click()
