@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(gateway.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(kiosk.bp)
+    app.register_blueprint(kiosk.public)
     app.register_blueprint(staff.bp)
     csrf.exempt(gateway.bp)
     csrf.exempt(api.bp)

@@ -4,6 +4,7 @@ Every status change and its SMS notification are written in the caller's transac
 or neither. The caller commits.
 """
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -324,9 +325,26 @@ class StatusView:
     note: str | None
 
 
-def status_view(application: Application, lang: str, asker_phone: str | None) -> StatusView:
-    """The status of `application` as shown to whoever asked from `asker_phone`."""
+# How many of the applicant's last phone digits someone without that phone (at the kiosk, on the web) types
+# to see the staff's note.
+PHONE_TAIL_DIGITS = 4
+
+
+def phone_tail_matches(application: Application, phone_tail: str) -> bool:
+    """True when `phone_tail` is the last PHONE_TAIL_DIGITS digits of the applicant's phone."""
+    if len(phone_tail) != PHONE_TAIL_DIGITS or not (phone_tail.isascii() and phone_tail.isdigit()):
+        return False
+    return secrets.compare_digest(application.phone[-PHONE_TAIL_DIGITS:], phone_tail)
+
+
+def status_view(application: Application, lang: str, asker_phone: str | None = None, *,
+                phone_tail: str | None = None) -> StatusView:
+    """The status of `application` as shown to whoever asked: from `asker_phone` (USSD, SMS), or after
+    typing `phone_tail`, the last PHONE_TAIL_DIGITS digits of the applicant's phone (kiosk, web). Either
+    one that matches the applicant's phone shows the staff's note; the name is always masked.
+    """
     own = asker_phone is not None and asker_phone == application.phone
+    own = own or (phone_tail is not None and phone_tail_matches(application, phone_tail))
     return StatusView(
         reference=application.reference,
         service=pick(application.service.name, lang),

@@ -1,5 +1,6 @@
 """Suggestions and complaints from citizens, for the staff inbox."""
 import secrets
+import unicodedata
 
 from extensions import db
 from office.errors import DomainError
@@ -7,6 +8,24 @@ from office.models import Feedback
 
 CATEGORIES = ("saran", "aduan", "lainnya")
 MAX_TEXT = 1000
+
+
+def check_text(text) -> str:
+    """A suggestion typed in a form (kiosk, web) as it is stored: spaces collapsed, at most MAX_TEXT
+    characters, every character readable. Telco channels do not call this: their texts are already short
+    and a citizen cannot retype an SMS.
+
+    :raise DomainError: "missing_field", "field_too_long" or "unreadable_text".
+    """
+    text = " ".join(text.split()) if isinstance(text, str) else ""
+    if not text:
+        raise DomainError("Feedback text is empty.", code="missing_field")
+    if len(text) > MAX_TEXT:
+        raise DomainError(f"Feedback text is longer than {MAX_TEXT} characters.", code="field_too_long")
+    # Broken bytes arrive as U+FFFD, lone surrogates and control characters cannot be shown to staff.
+    if any(ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") for ch in text):
+        raise DomainError("Feedback text holds characters that cannot be read.", code="unreadable_text")
+    return text
 
 
 def submit(category: str, text: str, *, phone: str | None, channel: str) -> Feedback:

@@ -1,5 +1,5 @@
-"""Per-key rate limits in Redis (fixed windows): status lookups per phone so references cannot be guessed,
-feedback per phone so the inbox cannot be flooded.
+"""Per-key rate limits in Redis (fixed windows): status lookups per phone or address so references cannot
+be guessed, feedback so the inbox cannot be flooded, subscriptions typed for others so no phone is pestered.
 
 A refusal must not cost the office an SMS each time: `Verdict.first_refusal` is true only for the first
 refused attempt of a window, so a channel that answers by SMS says "too many" once and then stays quiet.
@@ -19,13 +19,15 @@ class Verdict:
     first_refusal: bool = False  # the first attempt of this window to be refused
 
 
-def status_lookup(phone: str) -> Verdict:
-    """Count one lookup of a well-formed reference by `phone` (USSD and SMS share the budget).
+def status_lookup(key: str, shared_by: int = 1) -> Verdict:
+    """Count one lookup of a well-formed reference by `key`: a phone (USSD and SMS share the budget) or an
+    address (the web, a kiosk). A key that `shared_by` people use, such as a lobby kiosk, gets that many
+    times the budget.
 
     A reference refused for its format or check digit never reaches the database and is not counted here.
     """
     config = current_app.config
-    return hit("status", phone, config["STATUS_LOOKUP_LIMIT"], config["STATUS_LOOKUP_WINDOW"])
+    return hit("status", key, config["STATUS_LOOKUP_LIMIT"] * shared_by, config["STATUS_LOOKUP_WINDOW"])
 
 
 def status_attempt(phone: str) -> Verdict:
@@ -34,10 +36,40 @@ def status_attempt(phone: str) -> Verdict:
     return hit("status_attempt", phone, config["STATUS_ATTEMPT_LIMIT"], config["STATUS_LOOKUP_WINDOW"])
 
 
-def feedback(phone: str) -> Verdict:
-    """Count one suggestion or complaint from `phone` (USSD and SMS share the budget)."""
+def feedback(key: str, shared_by: int = 1) -> Verdict:
+    """Count one suggestion or complaint from `key`, a phone (USSD and SMS share the budget) or an address
+    used by `shared_by` people."""
     config = current_app.config
-    return hit("feedback", phone, config["FEEDBACK_LIMIT"], config["FEEDBACK_WINDOW"])
+    return hit("feedback", key, config["FEEDBACK_LIMIT"] * shared_by, config["FEEDBACK_WINDOW"])
+
+
+# Someone who has a reference but not the applicant's phone has 10,000 possible endings to try: a few an hour
+# per application keeps the staff's note out of reach of guessing.
+PHONE_TAIL_LIMIT = 5
+PHONE_TAIL_WINDOW = 3600
+
+
+def phone_tail(reference: str) -> Verdict:
+    """Count one try at the last digits of the phone of the application `reference`, from anywhere."""
+    return hit("phone_tail", reference, PHONE_TAIL_LIMIT, PHONE_TAIL_WINDOW)
+
+
+# Each subscription typed for a phone costs one confirmation SMS to it, so both the address typing and the
+# phone receiving are bounded.
+SUBSCRIBE_LIMIT = 5
+SUBSCRIBE_WINDOW = 3600
+CONFIRMATIONS_PER_PHONE = 3
+CONFIRMATION_WINDOW = 86400
+
+
+def subscription(key: str, shared_by: int = 1) -> Verdict:
+    """Count one subscription typed from the address `key` (the web, a kiosk used by `shared_by` people)."""
+    return hit("subscribe", key, SUBSCRIBE_LIMIT * shared_by, SUBSCRIBE_WINDOW)
+
+
+def confirmation_sms(phone: str) -> Verdict:
+    """Count one subscription confirmation SMS to `phone`, typed for it by someone else."""
+    return hit("subscribe_phone", phone, CONFIRMATIONS_PER_PHONE, CONFIRMATION_WINDOW)
 
 
 def hit(scope: str, key: str, limit: int, window: int) -> Verdict:

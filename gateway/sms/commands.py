@@ -22,6 +22,7 @@ from office import optout
 from office import outbox
 from office import ratelimit
 from office import references
+from office import subscriptions
 from office.checklist import checklist_sms
 from office.errors import NotFound
 from office.i18n import language
@@ -92,7 +93,7 @@ def _daftar(phone: str, command: keywords.Command, lang: str) -> Reply:
     citizens.subscribe(phone, place)
     if command.argument and place is None:
         return Reply(replies.subscribed_unknown_kelurahan(lang, [k.name for k in catalog.kelurahan_list()]))
-    return Reply(replies.subscribed(lang, current_app.config["SMS_SHORTCODE"], place.name if place else None))
+    return Reply(subscriptions.confirmation(lang, current_app.config["SMS_SHORTCODE"], place.name if place else None))
 
 
 def _stop(phone: str, command: keywords.Command, lang: str) -> Reply | None:

@@ -67,15 +67,6 @@ def rate_limited(lang: str, minutes: int) -> str:
     return t(lang, "Too many requests from your number. Please try again in {minutes} minutes.", minutes=minutes)
 
 
-def subscribed(lang: str, shortcode: str, kelurahan: str | None = None) -> str:
-    """Confirmation of DAFTAR / JOIN, naming the kelurahan when one was chosen."""
-    if kelurahan:
-        return to_gsm(t(lang, "You are subscribed to Jekan Raya office announcements for {kelurahan}. "
-                              "To stop, SMS STOP to {shortcode}.", kelurahan=kelurahan, shortcode=shortcode))
-    return t(lang, "You are subscribed to Jekan Raya office announcements. To stop, SMS STOP to {shortcode}.",
-             shortcode=shortcode)
-
-
 def subscribed_unknown_kelurahan(lang: str, names: list[str]) -> str:
     """Confirmation of DAFTAR / JOIN with a kelurahan name that matched none: the names to choose from."""
     return to_gsm(t(lang, "You are subscribed to announcements. Kelurahan not found; send JOIN and one of: "

@@ -9,6 +9,7 @@ from gateway.sms import replies
 from office import catalog
 from office import lifecycle
 from office import notifications
+from office import subscriptions
 from office.applications import StatusView
 from office.checklist import checklist_sms
 from office.gsm import analyze
@@ -56,7 +57,6 @@ def worst_cases(lang):
         "check_digit_hint": [{"reference": REFERENCE}],
         "not_found": [{"reference": REFERENCE}],
         "rate_limited": [{"minutes": 1440}],
-        "subscribed": [{"shortcode": SHORTCODE, "kelurahan": name} for name in [None, LONG_KELURAHAN, *kelurahan]],
         "subscribed_unknown_kelurahan": [{"names": kelurahan}],
         "opted_out": [{"shortcode": SHORTCODE}],
         "feedback_received": [{"ticket": TICKET}],
@@ -84,6 +84,12 @@ def test_every_reply_template_fits_one_gsm7_segment(app, lang):
             one_segment_gsm(getattr(replies, name)(lang=lang, **values))
             checked += 1
     assert checked > len(lifecycle.STATUSES) * len(catalog.services())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kelurahan", [None, LONG_KELURAHAN, "Petuk Katimpun"])
+def test_the_subscription_confirmation_fits_one_gsm7_segment(app, lang, kelurahan):
+    one_segment_gsm(subscriptions.confirmation(lang, SHORTCODE, kelurahan))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

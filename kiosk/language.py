@@ -1,0 +1,35 @@
+"""The page language of the kiosk and the public pages: `?lang=` chooses it and a cookie keeps it."""
+from flask import flash
+from flask import redirect
+from flask import request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from kiosk import bp
+from kiosk import public
+from office.i18n import LANGUAGES
+
+COOKIE = "lang"
+YEAR = 365 * 24 * 3600
+
+
+def _keep_language(response):
+    if request.endpoint == "kiosk.static":
+        return response
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)
+    # Every answer here may show what a citizen typed or looked up: no browser or proxy keeps a copy.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _stale_form(_error: CSRFError):
+    # A kiosk screen or a public page left open for hours: the citizen sees the form again, not an error.
+    flash(_("That page was open for a long time. Please try again."), "error")
+    return redirect(request.path)
+
+
+for blueprint in (bp, public):
+    blueprint.after_request(_keep_language)
+    blueprint.register_error_handler(CSRFError, _stale_form)
