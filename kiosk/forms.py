@@ -81,7 +81,7 @@ class FeedbackForm(FlaskForm):
     ], validate_choice=True)
     text = TextAreaField(_l("Your message"), validators=[_feedback_text],
                          description=_l("At most %(count)s characters.", count=feedback.MAX_TEXT),
-                         render_kw={"maxlength": feedback.MAX_TEXT, "rows": 5})
+                         render_kw={"maxlength": feedback.MAX_TEXT, "rows": 3})
     phone = StringField(_l("Your mobile number (optional)"), validators=[Optional(), _mobile], filters=[_strip],
                         description=_l("Only if you want an answer by SMS."),
                         render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})

@@ -2,6 +2,7 @@
 from flask import flash
 from flask import redirect
 from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -24,6 +25,14 @@ def _keep_language(response):
     return response
 
 
+def _language_links():
+    def switch_to(lang: str) -> str:
+        """This page in `lang`; a form's answer becomes its empty form again, never a form sent twice."""
+        return url_for(request.endpoint, **(request.view_args or {}), lang=lang)
+
+    return {"switch_to": switch_to}
+
+
 def _stale_form(_error: CSRFError):
     # A kiosk screen or a public page left open for hours: the citizen sees the form again, not an error.
     flash(_("That page was open for a long time. Please try again."), "error")
@@ -32,4 +41,5 @@ def _stale_form(_error: CSRFError):
 
 for blueprint in (bp, public):
     blueprint.after_request(_keep_language)
+    blueprint.context_processor(_language_links)
     blueprint.register_error_handler(CSRFError, _stale_form)
