@@ -5,6 +5,7 @@ A domain function writes into the caller's transaction; these helpers commit, as
 calls the domain would, so live servers, workers and fresh sessions see the result.
 """
 import os
+import re
 import time
 from datetime import UTC
 from datetime import datetime
@@ -89,3 +90,17 @@ def office_time(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=clock.office_tz())
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+MM_PER_POINT = 25.4 / 72
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """How many pages a PDF from Chromium has: a receipt or a checklist must come out on one sheet."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
+    """Width and height of the first page of a PDF Chromium printed."""
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    return float(box.group(1)) * MM_PER_POINT, float(box.group(2)) * MM_PER_POINT

@@ -121,9 +121,10 @@
     if (dialog) dialog.hidden = true;
   }
 
-  function touched() {
+  function touched(event) {
     lastTouch = Date.now();
-    if (idleOpen) closeIdle();
+    // A touch closes the question by its click on the overlay, so it never falls through to what is under.
+    if (idleOpen && event.type === "keydown") closeIdle();
   }
 
   ["pointerdown", "touchstart", "keydown", "input"].forEach(function (type) {
@@ -241,6 +242,11 @@
       var max = Number(target.getAttribute("maxlength")) || Infinity;
       if (value === "back") target.value = target.value.slice(0, -1);
       else if (target.value.length < max) target.value += capital ? value.toUpperCase() : value;
+      // One capital letter per press, as on a phone's keyboard.
+      if (capital && value !== "back") {
+        capital = false;
+        board.querySelector('[data-key="shift"]').setAttribute("aria-pressed", "false");
+      }
       target.dispatchEvent(new Event("input", { bubbles: true }));
     });
     form.querySelectorAll("[data-phrase]").forEach(function (chip) {
@@ -262,7 +268,7 @@
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
-    screen.querySelector("[data-stay]").addEventListener("click", touched);
+    screen.querySelector(".idle").addEventListener("click", closeIdle);
     var first = screen.querySelector("[autofocus]") || screen.querySelector("h1");
     if (first) first.focus({ preventScroll: true });
   }

@@ -35,7 +35,8 @@ _MEASURE = """
                 contrast: Math.round((l1 + 0.05) / (l2 + 0.05) * 100) / 100});
   }
   const targets = [];
-  for (const el of document.body.querySelectorAll("a[href], button, input, select, textarea, [role=button], label")) {
+  const controls = "a[href], button, input, select, textarea, [role=button], label:has(input)";
+  for (const el of document.body.querySelectorAll(controls)) {
     if (!visible(el) || el.closest(".skip") || (el.tagName === "INPUT" && el.type === "hidden")) continue;
     const r = el.getBoundingClientRect();
     targets.push({el: name(el), text: (el.textContent || el.value || "").trim().slice(0, 40),

@@ -12,12 +12,13 @@ from extensions import db
 from office import catalog
 from office.models import Application
 from tests.conftest import STAFF_PASSWORD
+from tests.helpers import pdf_page_size_mm
+from tests.helpers import pdf_pages
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 # 80 mm and A6 (105 mm) at the 96 CSS pixels per inch print preview uses.
 ROLL_PX, A6_PX = 302, 397
-MM_PER_POINT = 25.4 / 72
 
 
 @pytest.fixture
@@ -38,17 +39,6 @@ def signed_in_page(browser, live_server, user, **context):
 def registered() -> list[Application]:
     db.session.rollback()
     return list(db.session.scalars(select(Application).order_by(Application.id)))
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """How many pages a PDF from Chromium has: the whole receipt must come out on one sheet."""
-    return len(re.findall(rb"/Type\s*/Page\b", pdf))
-
-
-def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
-    """Width and height of the first page of a PDF Chromium printed."""
-    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
-    return float(box.group(1)) * MM_PER_POINT, float(box.group(2)) * MM_PER_POINT
 
 
 @pytest.mark.browser
