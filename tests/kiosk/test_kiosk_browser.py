@@ -329,3 +329,18 @@ def test_every_screen_weighs_under_150_kb_before_the_cache(browser, live_server,
     with capsys.disabled():
         print("\nkiosk screen weights (bytes, nothing cached):", weights)
     assert max(weights.values()) < PAGE_BUDGET, weights
+
+
+def test_no_zoom_pull_or_long_press_can_trap_the_next_citizen(kiosk):
+    kiosk.open().shows("home")
+    traps = kiosk.page.evaluate("""() => {
+      const menu = new MouseEvent("contextmenu", {bubbles: true, cancelable: true});
+      document.querySelector(".tile").dispatchEvent(menu);
+      return {viewport: document.querySelector("meta[name=viewport]").content,
+              touch: getComputedStyle(document.documentElement).touchAction,
+              overscroll: getComputedStyle(document.documentElement).overscrollBehaviorY,
+              select: getComputedStyle(document.body).userSelect,
+              menu: menu.defaultPrevented}
+    }""")
+    assert "user-scalable=no" in traps["viewport"] and "maximum-scale=1" in traps["viewport"]
+    assert traps == {**traps, "touch": "pan-y", "overscroll": "none", "select": "none", "menu": True}
