@@ -17,6 +17,7 @@ from office import apikeys
 from office import applications
 from office import catalog
 from office import lifecycle as lc
+from office import queue
 from office.errors import DomainError
 from office.models import Application
 from office.models import StaffUser
@@ -39,6 +40,7 @@ def init_db() -> dict:
     """Create or migrate the schema and load the catalog; returns what the catalog load changed."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     changed = catalog.load_catalog()
+    changed.update(queue.load_setup())
     db.session.commit()
     return changed
 
@@ -48,7 +50,8 @@ def init_db_command():
     """Create or migrate the database and load the service catalog (safe to rerun)."""
     changed = init_db()
     click.echo(f"Database ready. Catalog: {changed['services']} services and "
-               f"{changed['kelurahan']} kelurahan added or updated.")
+               f"{changed['kelurahan']} kelurahan added or updated; queue: {changed['groups']} groups and "
+               f"{changed['counters']} counters.")
 
 
 DEMO_PATHS = {

@@ -206,6 +206,11 @@ SETTINGS = (
     # A kiosk's address stands for this many citizens: its status and feedback limits are the per-phone ones
     # times this.
     Setting("KIOSK_SHARED_BY", "12", whole(1)),
+    # The lobby queue: after this many priority tickets in a row, a normal ticket waiting longer than the
+    # maximum (minutes) is called; an SMS goes when this many people or fewer are ahead.
+    Setting("QUEUE_PRIORITY_STREAK", "2", whole(1)),
+    Setting("QUEUE_MAX_NORMAL_WAIT", "20", whole(0)),
+    Setting("QUEUE_NOTIFY_AHEAD", "3", whole(0)),
 )
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
-from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -212,23 +211,77 @@ class Feedback(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class QueueGroup(db.Model):
+    """A queue of the lobby with its letter (A, B, ...): the services it covers, and how long one takes
+    before the office has figures of its own."""
+
+    __tablename__ = "queue_groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter: Mapped[str] = mapped_column(String(1), unique=True)
+    name: Mapped[dict] = mapped_column(JSON)
+    picture: Mapped[str] = mapped_column(String(40))
+    services: Mapped[list] = mapped_column(JSON, default=list)
+    default_minutes: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class QueueCounter(db.Model):
+    """A loket: the groups it serves and whether it is open now (and who opened it)."""
+
+    __tablename__ = "queue_counters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    groups: Mapped[list] = mapped_column(JSON, default=list)  # letters
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
+
+
 class QueueTicket(db.Model):
-    """A walk-in's place in the lobby queue; numbers restart every day."""
+    """A walk-in's place in the lobby queue; numbers restart every office day. office.queue owns its moves.
+
+    A transfer ends the ticket as "transferred" and opens a copy in the new group with the same number and the
+    same `queued_at`, so it keeps its place; only original tickets hold a number of their group's sequence.
+    """
 
     __tablename__ = "queue_tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date, index=True)
-    number: Mapped[str] = mapped_column(String(8))
-    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)
+    group_id: Mapped[int] = mapped_column(ForeignKey("queue_groups.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(8))  # "A012", as printed and called
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="waiting")
-    counter: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="issued")
     phone: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    estimate_minutes: Mapped[int | None] = mapped_column(Integer)  # given at issue time
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counters.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("queue_tickets.id"))
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    notified: Mapped[int] = mapped_column(Integer, default=0)  # near-turn SMS sent (at most two)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)  # the place in line, kept through transfers
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
     called_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),)
+    group: Mapped[QueueGroup] = relationship()
+    counter: Mapped[QueueCounter | None] = relationship()
+
+    __table_args__ = (
+        # Two kiosks can never hand out the same number: the second insert fails and takes the next one.
+        Index("uq_queue_tickets_day_group_seq", "day", "group_id", "seq", unique=True,
+              sqlite_where=db.text("transferred_from_id IS NULL"),
+              postgresql_where=db.text("transferred_from_id IS NULL")),
+        Index("ix_queue_tickets_day_status", "day", "status"),
+    )
 
 
 class StaffUser(UserMixin, db.Model):

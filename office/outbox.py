@@ -60,6 +60,7 @@ class Kind(StrEnum):
     CHECKLIST = "checklist"  # a service's requirements, asked for by USSD
     BROADCAST = "broadcast"
     REMINDER = "reminder"  # documents ready and not collected
+    QUEUE = "queue"  # the lobby queue: the turn is near, the number is called
     OPTOUT = "optout"  # the one goodbye after STOP: the only message a phone that opted out still receives
     INCOMING = "incoming"  # a citizen's SMS to us
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings
 from rq import SimpleWorker
 from sqlalchemy import delete
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from simulator.testing import wait_until_up
@@ -33,7 +34,7 @@ settings.register_profile("lekas", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("lekas")
 
 # Tables the catalog load fills once per session; every other table is emptied between tests.
-KEPT_TABLES = {"services", "kelurahan", "alembic_version"}
+KEPT_TABLES = {"services", "kelurahan", "queue_groups", "queue_counters", "alembic_version"}
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +96,12 @@ def session_app(lekas_env):
 
 def _clean(app):
     from extensions import db
+    from office.models import QueueCounter
 
     with app.app_context():
         db.session.rollback()
+        # The counters are set up once; only whether they are open (and by whom) changes in a test.
+        db.session.execute(update(QueueCounter).values(opened_at=None, staff_id=None))
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in KEPT_TABLES:
                 db.session.execute(delete(table))
