@@ -27,7 +27,7 @@ PAGES = [
     ("/cek", "Nomor permohonan", "Application number"),
     ("/saran", "Saran dan pengaduan", "Suggestions and complaints"),
     ("/kontak", "Jam layanan", "Office hours"),
-    ("/kontak", "Standar pelayanan", "Service standards"),
+    ("/kontak", "Standar pelayanan: lama proses", "Service standards: how long"),
 ]
 NOTE = "Bawa fotokopi akta kelahiran"
 NOTED = ["VERIFYING", ("NEEDS_DOCUMENTS", NOTE)]
@@ -259,3 +259,10 @@ def test_any_feedback_form_body_is_answered_without_a_server_error_and_bad_ones_
     assert answer.status_code < 500
     if 'class="error"' in text_of(answer):
         assert feedback_rows() == before
+
+
+def test_the_landing_page_links_to_the_four_public_pages(client):
+    page = text_of(client.get("/"))
+    for path, label in [("/layanan", "Layanan dan persyaratan"), ("/cek", "Cek status permohonan"),
+                        ("/saran", "Kirim saran atau pengaduan"), ("/kontak", "Jam layanan dan kontak")]:
+        assert f'<a href="{path}">{label}</a>' in page
