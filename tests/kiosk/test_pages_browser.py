@@ -16,6 +16,8 @@ MAX_PAGE_BYTES = 30_000
 MIN_TARGET_PX = 24
 MIN_PHONE_TEXT_PX = 14
 NOTE = "Bawa fotokopi akta kelahiran"
+# Heading levels in document order: a page starts at h1 and never skips a level going down.
+HEADING_LEVELS = "[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => +h.tagName[1])"
 
 
 class Reader:
@@ -55,6 +57,8 @@ class Reader:
             assert audit.small_texts(measured, MIN_PHONE_TEXT_PX) == [], name
         assert audit.small_targets(measured, MIN_TARGET_PX) == [], name
         assert audit.low_contrast(measured) == [], name
+        levels = self.page.evaluate(HEADING_LEVELS)
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (name, levels)
         assert self.page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[self.viewport]["width"], name
         self.page.screenshot(path=os.path.join(self.artifacts_dir, f"public-{name}-{self.viewport}.png"),
                              full_page=self.viewport == "phone")
@@ -72,6 +76,11 @@ def reader(request, browser, live_server, artifacts_dir, app):
 def test_a_citizen_without_javascript_reads_the_catalog_and_a_service(reader):
     page = reader.page
     reader.open("/layanan")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.locator(".skip").bounding_box()["y"] >= 0  # shown on focus, not left off-screen
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
     assert page.locator("h2").first.inner_text() == "Kependudukan (diterbitkan Disdukcapil)"
     reader.check("services")
 
