@@ -4,15 +4,12 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import expect
-from playwright.sync_api import sync_playwright
 
 from tests.simulator.fixtures import API_KEY
 from tests.simulator.fixtures import SHORTCODE
 from tests.simulator.fixtures import USERNAME
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PHONE = "+6281349000002"  # the page's 0813-4900-0002 preset
 
 
@@ -21,15 +18,6 @@ def lekas_menu(form):
         "": "CON Lekas - Kec. Jekan Raya\n1. Cek status permohonan\n2. Jadwal layanan",
         "1": "CON Masukkan nomor referensi:",
     }.get(form["text"], "END Permohonan 20240001 sedang DIPROSES.")
-
-
-@pytest.fixture
-def page():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
 
 
 @pytest.mark.browser
