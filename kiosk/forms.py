@@ -59,6 +59,12 @@ def _feedback_text(form, field):
         raise ValidationError(_FEEDBACK_PROBLEMS[exc.code]) from None
 
 
+def _offered(form, field):
+    # WTForms has no Indonesian catalog, so its own "Not a valid choice." is replaced by ours.
+    if field.data not in {choice.value for choice in field.choices}:
+        raise ValidationError(_l("Choose one of the options shown."))
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -78,7 +84,7 @@ class FeedbackForm(FlaskForm):
         SelectChoice("saran", _l("A suggestion")),
         SelectChoice("aduan", _l("A complaint")),
         SelectChoice("lainnya", _l("Something else")),
-    ], validate_choice=True)
+    ], validate_choice=False, validators=[_offered])
     text = TextAreaField(_l("Your message"), validators=[_feedback_text],
                          description=_l("At most %(count)s characters.", count=feedback.MAX_TEXT),
                          render_kw={"maxlength": feedback.MAX_TEXT, "rows": 3})
@@ -88,7 +94,8 @@ class FeedbackForm(FlaskForm):
 
 
 class SubscribeForm(FlaskForm):
-    kelurahan = RadioField(_l("Announcements for"), default=ALL_KELURAHAN, validate_choice=True)
+    kelurahan = RadioField(_l("Announcements for"), default=ALL_KELURAHAN, validate_choice=False,
+                           validators=[_offered])
     phone = StringField(_l("Mobile number"), validators=[_mobile], filters=[_strip],
                         description=_l("We send one SMS to confirm. Reply STOP to end them at any time."),
                         render_kw={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20})

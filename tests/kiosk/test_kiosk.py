@@ -165,7 +165,7 @@ def test_a_phone_that_said_stop_is_not_subscribed_from_the_kiosk(client):
     ({"kelurahan": "all", "phone": ""}, "Ketik nomor HP Indonesia"),
     ({"kelurahan": "all", "phone": "0536 3222639"}, "Ketik nomor HP Indonesia"),  # a landline gets no SMS
     ({"kelurahan": "all", "phone": "9" * 40}, "Ketik nomor HP Indonesia"),
-    ({"kelurahan": "62.71.03.9999", "phone": "081234567890"}, "Not a valid choice"),
+    ({"kelurahan": "62.71.03.9999", "phone": "081234567890"}, "Pilih salah satu pilihan yang ada"),
 ])
 def test_a_bad_subscription_is_answered_beside_the_field(client, form, message):
     response = client.post("/kiosk/sms", data=form)
@@ -186,7 +186,7 @@ def test_a_suggestion_from_the_kiosk_lands_in_the_inbox_with_its_ticket(client):
     ({"category": "saran", "text": ""}, "Tulis saran atau aduan Anda dulu"),
     ({"category": "saran", "text": "x" * 10_000}, "Paling banyak 1000 karakter"),
     ({"category": "saran", "text": "tolong \x00"}, "Ada karakter yang tidak terbaca"),
-    ({"category": "keluhan", "text": "Antrean lama"}, "Not a valid choice"),
+    ({"category": "keluhan", "text": "Antrean lama"}, "Pilih salah satu pilihan yang ada"),
     ({"category": "saran", "text": "Antrean lama", "phone": "12"}, "Ketik nomor HP Indonesia"),
 ])
 def test_a_bad_suggestion_is_answered_beside_the_field_and_keeps_the_text(client, form, message):

@@ -199,7 +199,7 @@ def test_a_suggestion_without_a_phone_says_to_ask_at_the_office(client):
     ({"category": "saran", "text": ""}, "Tulis saran atau aduan Anda"),
     ({"category": "saran", "text": "x" * 10_000}, "Paling banyak 1000 karakter"),
     ({"category": "saran", "text": "ada\x00nul"}, "karakter yang tidak terbaca"),
-    ({"category": "pujian", "text": "Bagus"}, "Not a valid choice"),
+    ({"category": "pujian", "text": "Bagus"}, "Pilih salah satu pilihan yang ada"),
     ({"category": "saran", "text": "Bagus", "phone": "1" * 40}, "Ketik nomor HP Indonesia"),
     ({"category": "saran", "text": "Bagus", "phone": "+4420 7946 0958"}, "Ketik nomor HP Indonesia"),
 ])
