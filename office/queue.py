@@ -269,9 +269,9 @@ def open_counter(counter: QueueCounter, *, staff_id: int | None, now: datetime |
     counter.staff_id = staff_id
 
 
-def close_counter(counter: QueueCounter) -> None:
+def close_counter(counter: QueueCounter, now: datetime | None = None) -> None:
     """Mark `counter` closed. :raise CounterBusy: while it has a ticket called or being served."""
-    if at_counter(counter) is not None:
+    if at_counter(counter, office_day(now)) is not None:
         raise CounterBusy("Finish the ticket at this counter before closing it.")
     counter.opened_at = None
     counter.staff_id = None
@@ -303,7 +303,7 @@ def call_next(counter: QueueCounter, *, staff_id: int | None, now: datetime | No
             db.session.refresh(ticket)
             _announce(ticket)
             _tell_called(ticket, counter)
-            notify_near(ticket.group_id, day)
+            notify_near(ticket.group_id, now)
             return ticket
         # Another counter called it a moment ago: choose again.
     return None
@@ -330,16 +330,16 @@ def _move(ticket: QueueTicket, counter: QueueCounter, expected: tuple[str, ...],
     return ticket
 
 
-def _current(counter: QueueCounter) -> QueueTicket:
-    ticket = at_counter(counter)
+def _current(counter: QueueCounter, now: datetime | None) -> QueueTicket:
+    ticket = at_counter(counter, office_day(now))
     if ticket is None:
         raise DomainError("No ticket is called to this counter.", code="no_ticket")
     return ticket
 
 
-def call_again(counter: QueueCounter) -> QueueTicket:
+def call_again(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """Call the counter's called ticket once more (the display announces it again)."""
-    ticket = _current(counter)
+    ticket = _current(counter, now)
     ticket = _move(ticket, counter, (CALLED,), calls=QueueTicket.calls + 1)
     _announce(ticket)
     return ticket
@@ -347,20 +347,20 @@ def call_again(counter: QueueCounter) -> QueueTicket:
 
 def start(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The citizen of the called ticket has come to the counter."""
-    return _move(_current(counter), counter, (CALLED,), status=SERVING, started_at=now or utcnow())
+    return _move(_current(counter, now), counter, (CALLED,), status=SERVING, started_at=now or utcnow())
 
 
 def finish(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The service is done (a ticket finished without Start counts from its call)."""
     now = now or utcnow()
-    ticket = _current(counter)
+    ticket = _current(counter, now)
     return _move(ticket, counter, AT_COUNTER, status=DONE, started_at=ticket.started_at or ticket.called_at,
                  finished_at=now)
 
 
 def no_show(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The called citizen did not come."""
-    return _move(_current(counter), counter, (CALLED,), status=NO_SHOW, finished_at=now or utcnow())
+    return _move(_current(counter, now), counter, (CALLED,), status=NO_SHOW, finished_at=now or utcnow())
 
 
 def transfer(counter: QueueCounter, letter: str, now: datetime | None = None) -> QueueTicket:
@@ -370,7 +370,7 @@ def transfer(counter: QueueCounter, letter: str, now: datetime | None = None) ->
     """
     now = now or utcnow()
     target = get_group(letter)
-    ticket = _current(counter)
+    ticket = _current(counter, now)
     if target.id == ticket.group_id:
         raise DomainError("The ticket is already in that group.", code="same_group")
     _move(ticket, counter, AT_COUNTER, status=TRANSFERRED, finished_at=now,
@@ -428,16 +428,16 @@ def _in_calling_order(group_id: int, day: date) -> list[QueueTicket]:
         .order_by(QueueTicket.priority.desc(), QueueTicket.queued_at, QueueTicket.id)))
 
 
-def notify_near(group_id: int, day: date) -> int:
+def notify_near(group_id: int, now: datetime | None = None) -> int:
     """Text the waiting tickets of the group with `QUEUE_NOTIFY_AHEAD` or fewer people ahead, once each;
     returns how many SMS were queued."""
     near = current_app.config["QUEUE_NOTIFY_AHEAD"]
     sent = 0
-    for ahead, ticket in enumerate(_in_calling_order(group_id, day)[:near + 1]):
+    for ahead, ticket in enumerate(_in_calling_order(group_id, office_day(now))[:near + 1]):
         if ticket.phone and ticket.notified == 0 and _claim_notice(ticket):
             text = t(ticket.language, "Lobby queue {number}: {ahead} ahead of you, about {minutes} min. Please "
                                       "come back to the waiting room.", number=ticket.number, ahead=ahead,
-                     minutes=estimate_minutes(ticket.group, ahead))
+                     minutes=estimate_minutes(ticket.group, ahead, now))
             outbox.queue_sms(ticket.phone, to_gsm(text), outbox.Kind.QUEUE)
             sent += 1
     return sent
