@@ -169,7 +169,7 @@ def issue(letter: str, *, priority: bool, phone: str | None = None, lang: str = 
     ticket = db.session.get(QueueTicket, _next_number(group, day, priority, phone, lang, now))
     ticket.number = f"{letter}{ticket.seq:03d}"
     ahead = people_ahead(ticket)
-    ticket.estimate_minutes = estimate_minutes(group, ahead, now)
+    ticket.estimate_minutes = estimate_minutes(group, ahead, now, priority=priority)
     return Issued(ticket, ahead, ticket.estimate_minutes)
 
 
@@ -406,18 +406,40 @@ def service_minutes(group: QueueGroup, now: datetime | None = None) -> float:
     return float(group.default_minutes)
 
 
-def capacity(group: QueueGroup) -> float:
-    """How many counters' worth of time `group` gets now: each open counter shares itself among its groups.
-    Before any counter opens, the counters that will serve the group count."""
-    serving = [c for c in counters() if group.letter in c.groups]
-    open_now = [c for c in serving if c.is_open] or serving
-    return sum(1 / len(c.groups) for c in open_now) or 1.0
+def _waiting_counts(day: date, priority_only: bool) -> dict[int, int]:
+    condition = [QueueTicket.day == day, QueueTicket.status == ISSUED]
+    if priority_only:
+        condition.append(QueueTicket.priority.is_(True))
+    return dict(db.session.execute(select(QueueTicket.group_id, func.count()).where(*condition)
+                                   .group_by(QueueTicket.group_id)).all())
 
 
-def estimate_minutes(group: QueueGroup, ahead: int, now: datetime | None = None) -> int:
-    """The wait, in whole minutes, of a ticket with `ahead` people before it in `group`: their services,
-    plus half of the one under way, shared among the group's counters."""
-    return math.ceil(service_minutes(group, now) * (ahead + 0.5) / capacity(group))
+def estimate_minutes(group: QueueGroup, ahead: int, now: datetime | None = None, *, priority: bool = False) -> int:
+    """The wait, in whole minutes, of a ticket with `ahead` people before it in `group`.
+
+    The counters serving the group (the open ones; before they open, all of them) also serve other groups,
+    so the work waiting there counts too, in the share of those groups' counters that are in this pool. The
+    work is divided among the pool's counters, plus half a service when every one of them is busy. A
+    priority ticket only waits for the other groups' priority tickets.
+    """
+    day = office_day(now)
+    everyone = counters()
+    opened = [c for c in everyone if c.is_open] or everyone
+    pool = [c for c in opened if group.letter in c.groups] or [c for c in everyone if group.letter in c.groups]
+    minutes = service_minutes(group, now)
+    if not pool:
+        return math.ceil(minutes * (ahead + 0.5))
+    work = ahead * minutes
+    waiting = _waiting_counts(day, priority_only=priority)
+    shared = {letter for c in pool for letter in c.groups} - {group.letter}
+    for other in groups():
+        if other.letter in shared and waiting.get(other.id):
+            serving = [c for c in opened if other.letter in c.groups]
+            share = sum(1 for c in pool if other.letter in c.groups) / max(len(serving), 1)
+            work += waiting[other.id] * service_minutes(other, now) * share
+    busy = sum(1 for c in pool if at_counter(c, day) is not None)
+    residual = minutes / 2 if busy == len(pool) else 0
+    return math.ceil(work / len(pool) + residual)
 
 
 # --- The turn is near ------------------------------------------------------------------------------------

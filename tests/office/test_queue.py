@@ -162,11 +162,21 @@ def test_the_estimate_learns_the_groups_service_time_from_the_day(app):
     assert queue.service_minutes(group, MORNING + minutes(200)) == 3.5
 
 
-def test_the_estimate_shares_a_counter_among_its_groups(app):
+def test_the_estimate_counts_the_work_of_the_groups_sharing_the_counters(app):
     group = queue.get_group("C")
-    # Before any counter opens, C counts on counter 3 (half its time, it serves C and D).
-    assert queue.capacity(group) == 0.5
-    assert queue.estimate_minutes(group, 2, MORNING) == 30  # 6 min x 2.5 / 0.5
+    # Before any counter opens, C counts on Loket 3, which also serves D (with Loket 2, so half of D's work).
+    assert queue.estimate_minutes(group, 2, MORNING) == 12  # 2 x 6 min
+    for _ in range(3):
+        take("D")
+    assert queue.estimate_minutes(group, 2, MORNING) == 17  # + 3 x 3 min x 1/2, rounded up
+    # A priority ticket waits only for the other groups' priority tickets.
+    assert queue.estimate_minutes(group, 0, MORNING, priority=True) == 0
+
+
+def test_the_estimate_adds_half_a_service_when_every_counter_of_the_group_is_busy(app):
+    take("C")
+    call("3")
+    assert queue.estimate_minutes(queue.get_group("C"), 0, MORNING) == 3  # half of 6 min
 
 
 def test_the_near_turn_sms_goes_once_and_the_call_makes_two_at_most(app):
