@@ -45,13 +45,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Redis, Chromium and zbar (browser tests read the receipt's QR code with it) come from Debian: installed
-# when missing and we can, otherwise we say what to run.
+# Redis, Chromium, zbar (browser tests read the receipt's QR code with it), espeak-ng (the lobby display's
+# spoken calls) and sox (tests measure those) come from Debian: installed when missing and we can, otherwise
+# we say what to run.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing from Debian's packages"; \

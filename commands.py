@@ -20,6 +20,7 @@ from office import lifecycle as lc
 from office import queue
 from office.errors import DomainError
 from office.models import Application
+from office.models import QueueTicket
 from office.models import StaffUser
 from office.roles import Role
 
@@ -97,6 +98,7 @@ def seed_demo_command():
                                  must_change_password=False)
             db.session.commit()
             click.echo(f"Staff user: {username} / {DEMO_PASSWORD} ({role}; change it before real use)")
+    _seed_queue()
     if db.session.scalar(select(Application).where(Application.created_by == "seed-demo").limit(1)):
         click.echo("Sample applications already exist; nothing added.")
         return
@@ -106,6 +108,20 @@ def seed_demo_command():
             applications.change_status(app.reference, new_status, note, actor="seed-demo")
         db.session.commit()
         click.echo(f"{app.reference}  {status:<16} {service:<7} {name} ({app.phone})")
+
+
+def _seed_queue() -> None:
+    """A morning in the lobby for the display and the counter panel: tickets waiting, two of them at counters."""
+    if db.session.scalar(select(QueueTicket).where(QueueTicket.day == queue.office_day()).limit(1)):
+        return
+    for letter, priority in [("A", False), ("B", False), ("A", True), ("C", False), ("B", False), ("D", False),
+                             ("A", False), ("C", True), ("B", False)]:
+        queue.issue(letter, priority=priority)
+    petugas = db.session.scalar(select(StaffUser).where(StaffUser.username == "petugas"))
+    for code in ("1", "3"):
+        queue.call_next(queue.get_counter(code), staff_id=petugas.id if petugas else None)
+    db.session.commit()
+    click.echo("Lobby queue: 9 demo tickets today, two called (display: /kiosk/display, counters: /staff/counter)")
 
 
 @click.command("create-api-key")

@@ -6,6 +6,7 @@ from extensions import db
 from office import apikeys
 from office import lifecycle
 from office.models import Application
+from office.models import QueueTicket
 from office.models import AuditLog
 from office.models import Service
 from office.models import StaffUser
@@ -43,6 +44,14 @@ def test_seed_demo_makes_an_admin_and_an_application_in_every_status(runner):
     assert db.session.scalar(select(func.count()).select_from(Application)) == len(lifecycle.STATUSES)
     admin = db.session.scalar(select(StaffUser).where(StaffUser.username == "admin"))
     assert admin.password_hash != "lekas-demo"
+
+
+def test_seed_demo_opens_a_morning_in_the_lobby_queue_once(runner):
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    tickets = list(db.session.scalars(select(QueueTicket)))
+    assert len(tickets) == 9
+    assert sorted(t.number for t in tickets if t.status == "called") == ["A002", "C002"]  # the priority tickets first
 
 
 def test_create_api_key_prints_a_working_key_alone_on_the_last_line(runner):
