@@ -112,7 +112,7 @@ class TicketForm(FlaskForm):
     priority = RadioField(_l("Are you a priority visitor?"), validate_choice=True,
                           choices=[SelectChoice(YES, _l("Yes")), SelectChoice(NO, _l("No"))])
     phone = StringField(_l("Mobile number"), validators=[Optional(), _mobile], filters=[_strip],
-                        description=_l("We send one SMS when your turn is near. Optional."),
+                        description=_l("Such as 0812 3456 7890."),
                         render_kw={"inputmode": "tel", "autocomplete": "off", "maxlength": 20})
 
     def __init__(self, offered, *args, **kwargs):
