@@ -49,6 +49,14 @@ def test_the_home_screen_offers_the_queue_first(client):
     assert 'href="/kiosk/antrian"' in page
 
 
+@pytest.mark.parametrize("lang, question", [("id", "Layanan apa yang Anda perlukan?"),
+                                            ("en", "Which service do you need?")])
+def test_the_first_screen_asks_in_the_kiosks_language_and_is_kept_by_no_cache(client, lang, question):
+    answer = client.get(START, query_string={"lang": lang})
+    assert answer.status_code == 200 and question in text_of(answer)
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
 def test_the_groups_show_their_letter_name_and_what_they_cover(client):
     shown = text_of(client.get(START, query_string={"lang": "id"}))
     for letter, name in [("A", "KTP-el dan KIA"), ("B", "KK, pindah, akta"), ("C", "Surat kecamatan"),
