@@ -13,3 +13,4 @@ public = Blueprint("public", __name__)
 from kiosk import language  # noqa: E402,F401  (hooks register on both blueprints)
 from kiosk import pages  # noqa: E402,F401
 from kiosk import screens  # noqa: E402,F401
+from kiosk import tickets  # noqa: E402,F401

@@ -5,6 +5,7 @@ refusals into a sentence beside the field.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms import RadioField
 from wtforms import SelectChoice
 from wtforms import StringField
@@ -104,3 +105,39 @@ class SubscribeForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kelurahan.choices = [SelectChoice(ALL_KELURAHAN, _l("All of Jekan Raya")),
                                   *[SelectChoice(k.code, k.name) for k in places]]
+
+
+YES, NO = "yes", "no"
+
+
+class TicketForm(FlaskForm):
+    """The lobby queue's questions, asked one screen at a time: each screen carries the earlier answers as
+    hidden fields, so the server keeps nothing between screens. `offered` are the letters of the groups a
+    counter serves."""
+
+    group = HiddenField(_l("Service"))
+    priority = RadioField(_l("Are you a priority visitor?"), validate_choice=True,
+                          choices=[SelectChoice(YES, _l("Yes")), SelectChoice(NO, _l("No"))])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), _mobile], filters=[_strip],
+                        description=_l("Such as 0812 3456 7890."),
+                        render_kw={"inputmode": "tel", "autocomplete": "off", "maxlength": 20})
+
+    def __init__(self, offered, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offered = offered
+
+    def validate_group(self, field):
+        if field.data not in self.offered:
+            raise ValidationError(_l("Please choose one of the services shown."))
+
+    def first_wrong(self, asked: tuple[str, ...]) -> str | None:
+        """Validate the form and return the first of the `asked` fields (in order) that is wrong, if any.
+
+        Fields the citizen has not reached yet are not asked about, so their errors do not count (a stale CSRF
+        token never gets here: the kiosk's CSRFError handler shows the screen again).
+        """
+        self.validate()
+        for field in self:
+            if field.name not in asked:
+                field.errors = []
+        return next((name for name in asked if self[name].errors), None)

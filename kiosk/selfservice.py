@@ -1,5 +1,5 @@
 """What a citizen can do for themself, whoever's device they use: look up a status, read the staff's note
-after proving the phone, leave a suggestion, subscribe a phone to announcements.
+after proving the phone, leave a suggestion, subscribe a phone to announcements, take a number of the lobby queue.
 
 The web and the kiosk have no caller's phone, so limits go by the client's address; a kiosk's address is
 shared by many citizens and gets KIOSK_SHARED_BY times the budget. Each function works in the caller's
@@ -14,6 +14,7 @@ from flask import request
 from office import applications
 from office import catalog
 from office import feedback
+from office import queue
 from office import ratelimit
 from office import subscriptions
 from office.applications import StatusView
@@ -88,3 +89,11 @@ def subscribe(phone: str, kelurahan_code: str | None, lang: str, *, channel: str
         return refused
     place = next((k for k in catalog.kelurahan_list() if k.code == kelurahan_code), None)
     return subscriptions.subscribe_typed(phone, place, lang=lang, shortcode=current_app.config["SMS_SHORTCODE"])
+
+
+def take_ticket(letter: str, *, priority: bool, phone: str | None, lang: str) -> queue.Issued | Refused:
+    """Hand out the next number of the lobby queue's group `letter`, or the refusal of the kiosk's limit."""
+    refused = _refused(ratelimit.queue_ticket(_address()))
+    if refused:
+        return refused
+    return queue.issue(letter, priority=priority, phone=phone, lang=lang)
