@@ -27,7 +27,10 @@ def _keep_language(response):
 
 def _language_links():
     def switch_to(lang: str) -> str:
-        """This page in `lang`; a form's answer becomes its empty form again, never a form sent twice."""
+        """This page in `lang`; a form's answer becomes its empty form again, never a form sent twice. A
+        step that only answers a form (the note's keypad) starts again from the kiosk's first screen."""
+        if "GET" not in request.url_rule.methods:
+            return url_for("kiosk.home", lang=lang)
         return url_for(request.endpoint, **(request.view_args or {}), lang=lang)
 
     return {"switch_to": switch_to}

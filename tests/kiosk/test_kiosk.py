@@ -134,6 +134,8 @@ def test_a_kiosk_gets_many_citizens_worth_of_lookups_but_not_more(client, applic
 def test_the_phone_tail_screen_asks_for_four_digits_of_that_application(client, application):
     page = client.post("/kiosk/cek/catatan", data={"reference": application.reference}).get_data(as_text=True)
     assert f'value="{application.reference}"' in page and 'data-kind="tail"' in page
+    # That step only answers a form: its language switch starts again from the first screen, not a 405.
+    assert 'href="/kiosk/?lang=en"' in page
 
 
 def citizen():
