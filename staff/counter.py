@@ -225,6 +225,10 @@ def counter_stats():
 
 
 @bp.app_template_filter("queue_minutes")
-def queue_minutes(value: float | None) -> str:
-    """Minutes of the queue's figures, to a tenth ("—" when there is nothing to measure yet)."""
-    return "—" if value is None else format_decimal(round(value, 1), format="#,##0.#")
+def queue_minutes(value: float | None, unit: bool = True) -> str:
+    """Minutes of the queue's figures, to a tenth, with the unit unless `unit` is False ("—" when there is
+    nothing to measure yet)."""
+    if value is None:
+        return "—"
+    figure = format_decimal(round(value, 1), format="#,##0.#")
+    return _("%(minutes)s min", minutes=figure) if unit else figure

@@ -20,7 +20,7 @@ class MoveForm(FlaskForm):
 
 class ChooseCounterForm(FlaskForm):
     counter = SelectField(_l("Your counter"), validators=[DataRequired(_l("Choose a counter."))],
-                          validate_choice=True)
+                          render_kw={"autofocus": True})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
