@@ -92,3 +92,21 @@ def test_the_panel_works_on_a_phone_and_its_line_refreshes_by_itself(browser, li
     page.wait_for_function("document.getElementById('line').textContent.includes('D001')", timeout=15_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=os.path.join(artifacts_dir, "queue-counter-390.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_days_figures_page_fits_a_laptop(browser, live_server, make_staff, artifacts_dir):
+    clerk = make_staff("operator", username="loket3")
+    counter = queue.get_counter("3")
+    for letter in ("C", "C", "D"):
+        queue.issue(letter, priority=False)
+    for _ in range(2):
+        queue.call_next(counter, staff_id=clerk.id)
+        queue.finish(counter)
+    db.session.commit()
+    page = signed_in_panel(browser, live_server, clerk, LAPTOP)
+    page.goto(f"{live_server.url}/staff/counter/stats")
+    assert page.locator("th[scope=row]", has_text="Loket 3").count() == 1
+    # No table needs scrolling sideways.
+    assert page.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
+    page.screenshot(path=os.path.join(artifacts_dir, "queue-figures.png"), full_page=True)
