@@ -284,6 +284,9 @@ def call_next(counter: QueueCounter, *, staff_id: int | None, now: datetime | No
     """
     now = now or utcnow()
     day = office_day(now)
+    # Two presses at one counter at once (a double click, a second tab) must not call two tickets to it:
+    # writing the counter's row first makes the second press wait for the first one's commit, then look.
+    db.session.execute(update(QueueCounter).where(QueueCounter.id == counter.id).values(staff_id=staff_id))
     if at_counter(counter, day) is not None:
         raise CounterBusy("Finish the ticket at this counter before calling the next one.")
     open_counter(counter, staff_id=staff_id, now=now)

@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
+    SERVE_QUEUE = "serve_queue"  # the lobby queue's counters of the kecamatan office
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,
@@ -32,7 +33,8 @@ _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STA
 # The camat reads everything an operator can reach and changes nothing; an export is a read.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: _CLERK,
+    Role.OPERATOR: _CLERK | {Action.SERVE_QUEUE},
+    # A kelurahan account works in its own kelurahan's office, not at the kecamatan's counters.
     Role.KELURAHAN: _CLERK,
     Role.VIEWER: frozenset({Action.VIEW, Action.EXPORT}),
 }
