@@ -330,8 +330,8 @@ def _move(ticket: QueueTicket, counter: QueueCounter, expected: tuple[str, ...],
     return ticket
 
 
-def _current(counter: QueueCounter) -> QueueTicket:
-    ticket = at_counter(counter)
+def _current(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
+    ticket = at_counter(counter, office_day(now))
     if ticket is None:
         raise DomainError("No ticket is called to this counter.", code="no_ticket")
     return ticket
@@ -347,20 +347,20 @@ def call_again(counter: QueueCounter) -> QueueTicket:
 
 def start(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The citizen of the called ticket has come to the counter."""
-    return _move(_current(counter), counter, (CALLED,), status=SERVING, started_at=now or utcnow())
+    return _move(_current(counter, now), counter, (CALLED,), status=SERVING, started_at=now or utcnow())
 
 
 def finish(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The service is done (a ticket finished without Start counts from its call)."""
     now = now or utcnow()
-    ticket = _current(counter)
+    ticket = _current(counter, now)
     return _move(ticket, counter, AT_COUNTER, status=DONE, started_at=ticket.started_at or ticket.called_at,
                  finished_at=now)
 
 
 def no_show(counter: QueueCounter, now: datetime | None = None) -> QueueTicket:
     """The called citizen did not come."""
-    return _move(_current(counter), counter, (CALLED,), status=NO_SHOW, finished_at=now or utcnow())
+    return _move(_current(counter, now), counter, (CALLED,), status=NO_SHOW, finished_at=now or utcnow())
 
 
 def transfer(counter: QueueCounter, letter: str, now: datetime | None = None) -> QueueTicket:
@@ -370,7 +370,7 @@ def transfer(counter: QueueCounter, letter: str, now: datetime | None = None) ->
     """
     now = now or utcnow()
     target = get_group(letter)
-    ticket = _current(counter)
+    ticket = _current(counter, now)
     if target.id == ticket.group_id:
         raise DomainError("The ticket is already in that group.", code="same_group")
     _move(ticket, counter, AT_COUNTER, status=TRANSFERRED, finished_at=now,
