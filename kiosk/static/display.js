@@ -50,7 +50,8 @@
     if (call) {
       row.classList.add(call.status);
       row.dataset.callId = call.call_id;
-      row.classList.toggle("fresh", (freshUntil.get(call.call_id) || 0) > now);
+      // Lit while the citizen is being called; once at the counter the call is news no more.
+      row.classList.toggle("fresh", call.status === "called" && (freshUntil.get(call.call_id) || 0) > now);
     }
     return row;
   }
