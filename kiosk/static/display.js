@@ -204,6 +204,14 @@
     setTimeout(tick, 1000 - (now.getTime() % 1000));
   }
 
+  // --- The screen ----------------------------------------------------------------------------------------
+
+  function fit() {
+    root.style.zoom = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+  }
+  window.addEventListener("resize", fit);
+
+  fit();
   apply(JSON.parse(document.getElementById("display-state").textContent), false);
   tick();
   setTimeout(poll, POLL_MS);
