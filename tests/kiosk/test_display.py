@@ -3,12 +3,18 @@ group with its estimate, the version that changes only with the board, and the a
 import hashlib
 from datetime import datetime
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from extensions import db
 from office import queue
 from office import queue_board
+from tests.strategies import texts
 
 # 09:00 in Palangka Raya (WIB) on a Tuesday, as naive UTC.
 MORNING = datetime(2026, 12, 1, 2, 0)
@@ -148,3 +154,12 @@ def test_the_audio_route_serves_a_rendered_file_and_404s_a_missing_one(client, a
     (tmp_path / "announcements" / f"{key}.wav").write_bytes(b"RIFF....WAVE")
     with client.get(f"/kiosk/display/audio/{key}.wav") as served:
         assert (served.status_code, served.mimetype, served.data) == (200, "audio/wav", b"RIFF....WAVE")
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(texts(max_size=300), st.just("x" * 10_000), st.just("\x00")))
+def test_any_since_or_audio_key_gets_an_answer_never_a_server_error(client, value):
+    quoted = quote(value, safe="", errors="surrogatepass")
+    assert client.get(f"/kiosk/display/state?since={quoted}").status_code in (200, 204)
+    with client.get(f"/kiosk/display/audio/{quoted}.wav") as audio:
+        assert audio.status_code == 404
