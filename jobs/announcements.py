@@ -32,7 +32,8 @@ def render(text: str) -> str:
     espeak-ng writes to a temporary file in the same directory, renamed into place once complete, so the
     display is never served half a file.
 
-    :raise subprocess.SubprocessError: when espeak-ng fails or takes longer than TIMEOUT_SECONDS.
+    :raise subprocess.SubprocessError: when espeak-ng fails or takes longer than TIMEOUT_SECONDS (the job
+        fails and RQ keeps it with the failed jobs); OSError when espeak-ng is not installed.
     """
     path = audio_path(audio_key(text))
     if os.path.exists(path):
@@ -51,7 +52,7 @@ def render(text: str) -> str:
     return path
 
 
-def job_id(text: str) -> str:
+def _job_id(text: str) -> str:
     return f"announce-{audio_key(text)}"
 
 
@@ -66,7 +67,7 @@ def render_committed(texts: list[str]) -> None:
         with redis_guard.guarded(rq=True) as client:
             for text in dict.fromkeys(texts):
                 if not os.path.exists(audio_path(audio_key(text))):
-                    queues.enqueue(queues.HIGH, render, text, job_id=job_id(text), client=client)
+                    queues.enqueue(queues.HIGH, render, text, job_id=_job_id(text), client=client)
     except RedisError:
         log.warning("could not enqueue %d announcements; the display stays silent for them", len(texts),
                     exc_info=True)

@@ -87,6 +87,8 @@ def test_a_call_shows_on_the_display_within_a_second(display, capsys):
     assert "fresh" in row.get_attribute("class") and "Dipanggil" in row.inner_text()
     assert display.font_sizes(".counter[data-code='2'] .number") >= [CALLED_PX]
     assert display.page.inner_text("#spoken") == "Nomor A001, silakan ke Loket 2"
+    # Chromium started without --autoplay-policy=no-user-gesture-required: silent, and it says so.
+    display.page.wait_for_selector(".sound-off", state="visible")
 
 
 def test_a_call_again_shows_again_and_both_calls_are_spoken(display, app, tmp_path, monkeypatch, run_jobs):
