@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_redis(app)
     _init_limiter(app)
 
+    from jobs import announcements
     from jobs import broadcasts as broadcast_jobs
     from jobs import queues
     from office import after_commit
@@ -49,10 +50,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from office import language_cache
     from office import models  # noqa: F401  (tables must be known to Alembic and create_all)
     from office import outbox
+    from office import queue
 
     # The domain hands committed work to the jobs through these seams; it never imports the job layer.
     outbox.set_dispatcher(queues.enqueue_messages)
     after_commit.set_handler(broadcasts.STARTED, broadcast_jobs.start_committed)
+    after_commit.set_handler(queue.ANNOUNCE, announcements.render_committed)
     # And languages to the cache the channels read them from.
     after_commit.set_handler(language_cache.KIND, language_cache.store)
 

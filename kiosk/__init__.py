@@ -10,6 +10,7 @@ from flask import Blueprint
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", static_folder="static")
 public = Blueprint("public", __name__)
 
+from kiosk import display  # noqa: E402,F401
 from kiosk import language  # noqa: E402,F401  (hooks register on both blueprints)
 from kiosk import pages  # noqa: E402,F401
 from kiosk import screens  # noqa: E402,F401

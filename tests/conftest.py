@@ -418,3 +418,25 @@ def admin(staff_client):
     accounts.get_user("admin-user").language = "en"
     db.session.commit()
     return client
+
+
+# The lobby's screens (the kiosk and the TV display): a server to stop and start under an open page
+
+@pytest.fixture
+def restartable(session_app):
+    """A server of the test's own on a fixed port, to stop and start again while a screen is open."""
+    port = free_port()
+    servers = [LiveServer(session_app, port)]
+
+    class Server:
+        url = servers[0].url
+
+        def stop(self):
+            servers[-1].stop()
+            servers[-1]._server.server_close()
+
+        def start(self):
+            servers.append(LiveServer(session_app, port))
+
+    yield Server()
+    servers[-1].stop()

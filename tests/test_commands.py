@@ -6,8 +6,8 @@ from extensions import db
 from office import apikeys
 from office import lifecycle
 from office.models import Application
-from office.models import QueueTicket
 from office.models import AuditLog
+from office.models import QueueTicket
 from office.models import Service
 from office.models import StaffUser
 

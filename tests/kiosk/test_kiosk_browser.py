@@ -11,14 +11,12 @@ from office import catalog
 from office import citizens
 from office import references
 from office.models import Feedback
-from tests.conftest import LiveServer
 from tests.helpers import new_application
 from tests.helpers import pdf_page_size_mm
 from tests.helpers import pdf_pages
 from tests.kiosk.audit import watch
 from tests.kiosk.panel import PANELS
 from tests.kiosk.panel import Kiosk
-from tests.redis_server import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -198,26 +196,6 @@ def test_the_home_screen_in_bahasa_indonesia_waits_without_asking(kiosk):
     kiosk.open().shows("home")
     kiosk.page.clock.run_for(120_000)
     assert kiosk.page.locator(".idle").is_hidden()
-
-
-@pytest.fixture
-def restartable(session_app):
-    """A server of the kiosk's own on a fixed port, to stop and start again while the kiosk is open."""
-    port = free_port()
-    servers = [LiveServer(session_app, port)]
-
-    class Server:
-        url = servers[0].url
-
-        def stop(self):
-            servers[-1].stop()
-            servers[-1]._server.server_close()
-
-        def start(self):
-            servers.append(LiveServer(session_app, port))
-
-    yield Server()
-    servers[-1].stop()
 
 
 def test_a_server_restart_shows_reconnecting_and_recovers_without_reloading(browser, restartable, artifacts_dir):
