@@ -20,6 +20,7 @@ run: $(BIN)/.installed system-deps redis
 	@echo "  Staff console:      http://127.0.0.1:5000/staff/   (demo: petugas / lekas-demo; admin, menteng, camat too)"
 	@echo "  Lobby kiosk:        http://127.0.0.1:5000/kiosk/   (full screen: chromium --kiosk http://127.0.0.1:5000/kiosk/)"
 	@echo "  Public pages:       http://127.0.0.1:5000/layanan, /cek, /saran, /kontak"
+	@echo "  Queue TV display:   http://127.0.0.1:5000/kiosk/display   (counter panel: /staff/counter)"
 	@echo "  Telco phone page:   http://127.0.0.1:5001/   (dial *384*5758#, text 5758)"
 	@echo "  API docs:           http://127.0.0.1:5000/api/v1/openapi.json"
 	@echo
