@@ -219,21 +219,32 @@ def choose_next(waiting: list[Waiting], streak: int, now: datetime, *, streak_li
     return priority[0]
 
 
-def _group_ids(letters: list[str]) -> list[int]:
+def fairness() -> dict:
+    """The settings of the fair rule, as `choose_next` takes them."""
+    config = current_app.config
+    return {"streak_limit": config["QUEUE_PRIORITY_STREAK"],
+            "max_normal_wait": timedelta(minutes=config["QUEUE_MAX_NORMAL_WAIT"])}
+
+
+def group_ids(letters: list[str]) -> list[int]:
+    """The ids of the groups with these letters (a counter's groups)."""
     return list(db.session.scalars(select(QueueGroup.id).where(QueueGroup.letter.in_(letters))))
 
 
-def _waiting(group_ids: list[int], day: date) -> list[Waiting]:
+def waiting_in(ids: list[int], day: date) -> list[Waiting]:
+    """The tickets of the groups `ids` waiting on `day`, as the fair rule sees them."""
     rows = db.session.execute(select(QueueTicket.id, QueueTicket.priority, QueueTicket.queued_at).where(
-        QueueTicket.day == day, QueueTicket.status == ISSUED, QueueTicket.group_id.in_(group_ids)))
+        QueueTicket.day == day, QueueTicket.status == ISSUED, QueueTicket.group_id.in_(ids)))
     return [Waiting(*row) for row in rows]
 
 
-def _streak(group_ids: list[int], day: date, limit: int) -> int:
+def priority_streak(ids: list[int], day: date) -> int:
+    """How many priority tickets in a row the groups `ids` called last on `day` (up to one past the limit)."""
     # Transferred copies are called again; each call counts once, in the order the counters made them.
     latest = db.session.scalars(select(QueueTicket.priority).where(
-        QueueTicket.day == day, QueueTicket.group_id.in_(group_ids), QueueTicket.called_at.is_not(None))
-        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc()).limit(limit + 1))
+        QueueTicket.day == day, QueueTicket.group_id.in_(ids), QueueTicket.called_at.is_not(None))
+        .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc())
+        .limit(current_app.config["QUEUE_PRIORITY_STREAK"] + 1))
     streak = 0
     for was_priority in latest:
         if not was_priority:
@@ -290,12 +301,9 @@ def call_next(counter: QueueCounter, *, staff_id: int | None, now: datetime | No
     if at_counter(counter, day) is not None:
         raise CounterBusy("Finish the ticket at this counter before calling the next one.")
     open_counter(counter, staff_id=staff_id, now=now)
-    config = current_app.config
-    group_ids = _group_ids(counter.groups)
+    ids, rule = group_ids(counter.groups), fairness()
     for _attempt in range(10):
-        chosen = choose_next(_waiting(group_ids, day), _streak(group_ids, day, config["QUEUE_PRIORITY_STREAK"]),
-                             now, streak_limit=config["QUEUE_PRIORITY_STREAK"],
-                             max_normal_wait=timedelta(minutes=config["QUEUE_MAX_NORMAL_WAIT"]))
+        chosen = choose_next(waiting_in(ids, day), priority_streak(ids, day), now, **rule)
         if chosen is None:
             return None
         taken = db.session.execute(update(QueueTicket).where(QueueTicket.id == chosen.id,

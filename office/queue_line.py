@@ -2,9 +2,7 @@
 stand, each with how long it has waited and its estimated wait."""
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
@@ -40,11 +38,10 @@ def calling_order(counter: QueueCounter, now: datetime | None = None, shown: int
     call them if this counter called them all now, one after the other."""
     now = now or utcnow()
     day = queue.office_day(now)
-    group_ids = queue._group_ids(counter.groups)
-    limit = current_app.config["QUEUE_PRIORITY_STREAK"]
-    rule = {"streak_limit": limit, "max_normal_wait": timedelta(minutes=current_app.config["QUEUE_MAX_NORMAL_WAIT"])}
-    left = queue._waiting(group_ids, day)
-    streak = queue._streak(group_ids, day, limit)
+    ids = queue.group_ids(counter.groups)
+    left = queue.waiting_in(ids, day)
+    streak = queue.priority_streak(ids, day)
+    rule = queue.fairness()
     order = []
     while left:
         chosen = queue.choose_next(left, streak, now, **rule)
