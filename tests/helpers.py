@@ -104,3 +104,16 @@ def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
     """Width and height of the first page of a PDF Chromium printed."""
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     return float(box.group(1)) * MM_PER_POINT, float(box.group(2)) * MM_PER_POINT
+
+
+def signed_in_page(browser, live_server, user, **context):
+    """A new Chromium page (of a context made with `context`) signed in to the console as `user`."""
+    from tests.conftest import STAFF_PASSWORD
+
+    page = browser.new_context(**context).new_page()
+    page.goto(f"{live_server.url}/staff/login")
+    page.fill("#username", user.username)
+    page.fill("#password", STAFF_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live_server.url}/staff/")
+    return page

@@ -11,6 +11,7 @@ from extensions import db
 from office import queue
 from office import queue_board
 from tests.helpers import ROOT
+from tests.helpers import signed_in_page
 from tests.kiosk.audit import low_contrast
 from tests.kiosk.audit import measure
 from tests.kiosk.audit import small_texts
@@ -89,6 +90,27 @@ def test_a_call_shows_on_the_display_within_a_second(display, capsys):
     assert display.page.inner_text("#spoken") == "Nomor A001, silakan ke Loket 2"
     # Chromium started without --autoplay-policy=no-user-gesture-required: silent, and it says so.
     display.page.wait_for_selector(".sound-off", state="visible")
+
+
+def test_a_key_pressed_at_the_counter_panel_shows_on_the_display_within_a_second(display, browser, live_server,
+                                                                                make_staff, capsys):
+    clerk = make_staff("operator", username="loket2")
+    queue.issue("B", priority=False)
+    db.session.commit()
+    panel = signed_in_page(browser, live_server, clerk, viewport={"width": 1366, "height": 768})
+    panel.goto(f"{live_server.url}/staff/counter")
+    panel.select_option("#counter", "2")
+    panel.click(".counter-choose button")
+    panel.wait_for_selector("h1:text('Loket 2')")
+    display.open()
+    started = time.monotonic()
+    panel.keyboard.press("n")  # Panggil berikutnya
+    display.wait_for_number("B001", timeout=5_000)
+    elapsed = time.monotonic() - started
+    with capsys.disabled():
+        print(f"\ndisplay shows the counter panel's call {elapsed * 1000:.0f} ms after the key press")
+    assert elapsed < SHOWN_WITHIN_S + 0.5  # the key press's own request and page load come on top
+    panel.context.close()
 
 
 def test_a_call_again_shows_again_and_both_calls_are_spoken(display, app, tmp_path, monkeypatch, run_jobs):

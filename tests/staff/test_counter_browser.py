@@ -8,7 +8,7 @@ from sqlalchemy import select
 from extensions import db
 from office import queue
 from office.models import QueueTicket
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import signed_in_page
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -21,12 +21,7 @@ def statuses() -> dict[str, str]:
 
 
 def signed_in_panel(browser, live_server, user, viewport):
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", user.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server.url}/staff/")
+    page = signed_in_page(browser, live_server, user, viewport=viewport)
     page.goto(f"{live_server.url}/staff/counter")
     return page
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from extensions import db
 from office import catalog
 from office.models import Application
-from tests.conftest import STAFF_PASSWORD
 from tests.helpers import pdf_page_size_mm
 from tests.helpers import pdf_pages
+from tests.helpers import signed_in_page
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -24,16 +24,6 @@ ROLL_PX, A6_PX = 302, 397
 @pytest.fixture
 def clerk(app, make_staff):
     return make_staff("operator", username="loket1")
-
-
-def signed_in_page(browser, live_server, user, **context):
-    page = browser.new_context(**context).new_page()
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", user.username)
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server.url}/staff/")
-    return page
 
 
 def registered() -> list[Application]:
