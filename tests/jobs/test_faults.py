@@ -216,8 +216,8 @@ def test_a_status_change_at_22_is_sent_at_7_office_time(app, settings, simulator
 
 def test_a_notification_held_by_quiet_hours_goes_out_by_rqs_scheduler_when_they_end(
         app, settings, simulator, worker):
-    # A few seconds before quiet hours end, with room for a loaded machine to start the worker first.
-    offset = clock_offset_to(office_time("2026-12-01T06:59:52"))
+    # Seconds before quiet hours end, with room for a loaded machine to start the worker first.
+    offset = clock_offset_to(office_time("2026-12-01T06:59:45"))
     settings(QUIET_HOURS="21:00-07:00", LEKAS_CLOCK=offset)
     worker(**{**FAST, "QUIET_HOURS": "21:00-07:00", "LEKAS_CLOCK": offset,
               "SEND_QUEUED_GRACE_SECONDS": "600"})  # no sweeper help: only the scheduled job may send it
