@@ -103,6 +103,10 @@
     showAudience();
   }
 
+  // The preview answers the form further down the page: bring it into view, and to screen readers.
+  var preview = document.getElementById("preview");
+  if (preview && !document.querySelector("[aria-invalid=true]")) preview.focus();
+
   // The progress page asks for its figures every few seconds until the broadcast is over.
   var progress = document.getElementById("progress");
   if (progress && (progress.dataset.status === "scheduled" || progress.dataset.status === "sending")) {
