@@ -29,6 +29,7 @@ from office.roles import Action
 from office.roles import Role
 from staff import access
 from staff import bp
+from staff.broadcast_forms import REQUIRED
 from staff.broadcast_forms import BroadcastForm
 from staff.broadcast_forms import CancelForm
 
@@ -37,6 +38,7 @@ LISTED = 200
 MAX_ID = 2**31 - 1
 # A domain refusal, by its code: the field it is shown beside, and what it says there.
 _REFUSALS = {
+    "missing_field": ("text", REQUIRED),
     "text_too_long": ("text", _l("This message is longer than %(count)s SMS segments.",
                                  count=broadcasts.MAX_SEGMENTS)),
     "invalid_send_at": ("send_at", _l("Choose a date and time within the next %(days)s days.",
