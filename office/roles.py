@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
     SERVE_QUEUE = "serve_queue"  # the lobby queue's counters of the kecamatan office
+    MANAGE_CATALOG = "manage_catalog"  # edit, add, retire and reorder services; reading it is VIEW
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,
