@@ -15,8 +15,8 @@ from office.i18n import t
 from office.models import Service
 
 SCREEN_BODY = 156  # 160 less "CON "
-# The widest hint the screen may show above a page ("Invalid choice." and its translation).
-HINT_ROOM = 20
+# The hint the screen keeps room for above every page (gateway.ussd.engine.INVALID).
+HINT = "Invalid choice."
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def unsaved(code: str, fields: dict) -> Service:
 def _screens(service: Service, lang: str) -> list[str]:
     action = f"1. {t(lang, 'Send by SMS')}"
     nav = ", ".join([t(lang, "98 More"), t(lang, "0 Back"), t(lang, "00 Menu")])
-    room = SCREEN_BODY - (HINT_ROOM + 1) - (len(action) + 1) - (len(nav) + 1)
+    room = SCREEN_BODY - (len(t(lang, HINT)) + 1) - (len(action) + 1) - (len(nav) + 1)
     lines = [pick(service.name, lang), t(lang, "Requirements:"),
              *(f"- {line}" for line in service.requirement_lines(lang)),
              t(lang, "Time: {time}", time=pick(service.processing_time, lang)),

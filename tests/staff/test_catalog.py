@@ -14,6 +14,7 @@ from extensions import db
 from gateway.ussd import snapshot
 from office import catalog
 from office import catalog_edit
+from office import catalog_preview
 from office.models import Service
 from office.models import ServiceVersion
 from tests.helpers import wait_until
@@ -77,17 +78,12 @@ def ussd_pages(client, path):
         text += "*98"
 
 
-@pytest.fixture
-def admin(staff_client):
-    return staff_client("admin")
-
-
 def test_every_role_reads_the_catalog_but_only_an_admin_sees_the_editing_buttons(staff_client):
     for role in ("operator", "kelurahan", "viewer"):
         page = staff_client(role, kelurahan="Menteng" if role == "kelurahan" else None).get("/staff/catalog")
         assert page.status_code == 200 and "KTP" in page.text
         assert "/edit" not in page.text and "/move" not in page.text
-    page = staff_client("admin").get("/staff/catalog")
+    page = staff_client("admin", username="catalog-admin").get("/staff/catalog")
     assert f"/staff/catalog/{ktp().id}/edit" in page.text and "/move" in page.text
 
 
@@ -100,6 +96,8 @@ def test_an_edit_shows_in_the_ussd_answer_and_the_syarat_sms_within_seconds(app,
     # Another process's snapshot is not forgotten by the edit: it notices within CHECK_SECONDS.
     wait_until(lambda: NEW_LINE in ussd_pages(client, path), timeout=snapshot.CHECK_SECONDS + 5,
                message="the edit in the USSD answer")
+    pages = ussd_pages(client, path).count("CON ")
+    assert pages == len(catalog_preview.preview(ktp(), "id").screens)
     before = len(simulator.messages(PHONE))
     assert simulator.sms(PHONE, "SYARAT KTP")["status_code"] == 200
     run_jobs()
