@@ -26,6 +26,8 @@ from office.models import ServiceVersion
 from office.roles import Action
 from staff import access
 from staff import bp
+from staff.catalog_forms import ACTION_LABELS
+from staff.catalog_forms import FIELD_LABELS
 from staff.catalog_forms import NewServiceForm
 from staff.catalog_forms import ServiceForm
 from staff.catalog_forms import VersionedForm
@@ -173,7 +175,7 @@ def catalog_history(id: int):
     diffs = {v.id: [(name, (v.before or {}).get(name), v.after.get(name)) for name in EDITABLE
                     if v.before is None or v.before.get(name) != v.after.get(name)] for v in versions}
     return render_template("staff/catalog/history.html", service=service, versions=versions, diffs=diffs,
-                           form=VersionedForm())
+                           form=VersionedForm(), labels=FIELD_LABELS, actions=ACTION_LABELS)
 
 
 @bp.post("/catalog/versions/<int:id>/revert")

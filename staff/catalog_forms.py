@@ -34,6 +34,18 @@ TEXTS = (
     ("issued_by", _l("Issued by, in Bahasa Indonesia"), _l("Issued by, in English")),
 )
 
+# What the history calls each field of office.catalog_edit.EDITABLE.
+FIELD_LABELS = {
+    "category": _l("Category"), "name": _l("Name"), "summary": _l("Summary"),
+    "processing_time": _l("Processing time"), "fee": _l("Fee"), "where": _l("Place"), "issued_by": _l("Issued by"),
+    "requirements": _l("Requirements"), "processing_days": _l("Working days"), "legal_basis": _l("Legal basis"),
+    "keywords": _l("Keywords"), "position": _l("Position in the list"), "active": _l("Offered to citizens"),
+}
+
+# What the history calls each kind of version (ServiceVersion.action).
+ACTION_LABELS = {"edit": _l("edited"), "create": _l("added"), "retire": _l("retired"), "restore": _l("offered again"),
+                 "move": _l("moved in the list"), "revert": _l("reverted")}
+
 
 def _plain(value):
     # A NUL can reach a form from a script; PostgreSQL cannot store or compare it.
