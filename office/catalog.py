@@ -32,13 +32,17 @@ def load_catalog() -> dict:
     """Insert or update services and kelurahan from the data files; return counts of what changed.
 
     Safe to rerun: rows that already match the files are left alone. Services no longer in the file are
-    deactivated rather than deleted, because applications refer to them.
+    deactivated rather than deleted, because applications refer to them. The file only seeds: a service
+    changed in the console (version above 0, office.catalog_edit) is the office's own word and is never
+    overwritten or deactivated by it.
     """
     changed = {"services": 0, "kelurahan": 0}
     entries = _read("services.yaml")
     existing = {s.code: s for s in db.session.scalars(select(Service))}
     for position, entry in enumerate(entries):
-        service = existing.pop(entry["code"], None) or Service(code=entry["code"])
+        service = existing.pop(entry["code"], None) or Service(code=entry["code"], version=0)
+        if service.version:
+            continue
         wanted = {f: entry.get(f, _MISSING.get(f, [])) for f in _FIELDS}
         wanted.update(position=position, active=True)
         if any(getattr(service, f, None) != v for f, v in wanted.items()):
@@ -47,7 +51,7 @@ def load_catalog() -> dict:
             db.session.add(service)
             changed["services"] += 1
     for gone in existing.values():
-        if gone.active:
+        if gone.active and not gone.version:
             gone.active = False
             changed["services"] += 1
     known = {k.code: k for k in db.session.scalars(select(Kelurahan))}
@@ -76,19 +80,19 @@ def get_service(code: str) -> Service | None:
     return db.session.scalar(select(Service).where(Service.code == code, Service.active))
 
 
-def _words(text: str) -> str:
+def plain_words(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def _best_match(text: str, rows, aliases, cutoff: float):
     """The row one of whose aliases equals `text` (ignoring case and punctuation) or is spelled close to it."""
-    wanted = _words(text)
+    wanted = plain_words(text)
     if not wanted:
         return None
     names = {}
     for row in rows:
         for alias in aliases(row):
-            names.setdefault(_words(alias), row)
+            names.setdefault(plain_words(alias), row)
     if wanted in names:
         return names[wanted]
     close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=cutoff)

@@ -45,6 +45,9 @@ class Service(db.Model):
     # 0 for a service finished while the citizen waits.
     processing_days: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by every console edit (office.catalog_edit); 0 while the service is exactly as data/services.yaml
+    # seeded it. An edit names the version it was based on, so a stale form cannot overwrite a newer one.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def text(self, field: str, lang: str) -> str:
         """One bilingual field in `lang`, falling back to Bahasa Indonesia."""
@@ -54,6 +57,22 @@ class Service(db.Model):
     def requirement_lines(self, lang: str) -> list[str]:
         """The requirements as plain lines in `lang`."""
         return [item.get(lang) or item["id"] for item in self.requirements]
+
+
+class ServiceVersion(db.Model):
+    """One console change of a service: who, when, and its editable fields whole before and after."""
+
+    __tablename__ = "service_versions"
+    __table_args__ = (db.UniqueConstraint("service_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # None before a service created in the console.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
 
 
 class Kelurahan(db.Model):

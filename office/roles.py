@@ -27,6 +27,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     SERVE_QUEUE = "serve_queue"  # the lobby queue's counters of the kecamatan office
     BROADCAST = "broadcast"  # SMS announcements to subscribers or applicants
+    MANAGE_CATALOG = "manage_catalog"  # edit, add, retire and reorder services; reading it is VIEW
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,

@@ -14,6 +14,7 @@ MENU = (
     ("staff.counter", N_("Counter"), Action.SERVE_QUEUE),
     ("staff.import_upload", N_("Import"), Action.IMPORT),
     ("staff.broadcasts_list", N_("Broadcasts"), Action.BROADCAST),
+    ("staff.catalog", N_("Services"), Action.VIEW),
     ("staff.users", N_("Users"), Action.MANAGE_USERS),
     ("staff.api_keys", N_("API keys"), Action.MANAGE_API_KEYS),
     ("staff.audit", N_("Audit log"), Action.VIEW_AUDIT),

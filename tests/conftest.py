@@ -440,3 +440,27 @@ def restartable(session_app):
 
     yield Server()
     servers[-1].stop()
+
+
+# Catalog editing: the services table is kept between tests, so a test that edits it puts the file back
+
+@pytest.fixture
+def catalog_restored(app):
+    """After the test, the catalog exactly as data/services.yaml seeds it, and no USSD snapshot of the edit."""
+    yield
+    from sqlalchemy import update
+
+    from extensions import db
+    from gateway.ussd import snapshot
+    from office import catalog
+    from office.models import Service
+    from office.models import ServiceVersion
+
+    db.session.rollback()
+    db.session.execute(delete(ServiceVersion))
+    seeded = [entry["code"] for entry in catalog._read("services.yaml")]
+    db.session.execute(delete(Service).where(Service.code.not_in(seeded)))
+    db.session.execute(update(Service).values(version=0))
+    catalog.load_catalog()
+    db.session.commit()
+    snapshot.forget()

@@ -1,7 +1,8 @@
 """The catalog as the USSD menu reads it: a snapshot per app and process, read again after a minute.
 
-Reading the services' JSON columns costs more than the rest of a menu hop (benchmarks/ussd.py). The catalog
-only changes when staff reload the data files, so a minute's delay before the menu shows a change is harmless.
+Reading the services' JSON columns costs more than the rest of a menu hop (benchmarks/ussd.py). An edit in the
+console raises the catalog's generation (office.catalog_edit), which every process compares at most every
+CHECK_SECONDS, one small query; a reload of the data files shows within MAX_AGE_SECONDS.
 The snapshot holds detached copies, never rows of a session, so every request thread can read it. It also
 holds the layouts of the screens drawn from the catalog alone, worked out once and dropped with it.
 """
@@ -13,10 +14,12 @@ from dataclasses import field
 from flask import current_app
 
 from office import catalog
+from office import catalog_edit
 from office.models import Kelurahan
 from office.models import Service
 
 MAX_AGE_SECONDS = 60.0
+CHECK_SECONDS = 5.0
 _KEY = "ussd_catalog"
 
 
@@ -34,6 +37,8 @@ class _Snapshot:
     def __init__(self):
         self.lock = threading.Lock()
         self.taken_at = 0.0
+        self.checked_at = 0.0
+        self.generation = -1
         self.catalog: Catalog | None = None
 
 
@@ -43,10 +48,17 @@ def _detached(row):
 
 
 def current() -> Catalog:
-    """The catalog read at most MAX_AGE_SECONDS ago."""
+    """The catalog read at most MAX_AGE_SECONDS ago, and at most CHECK_SECONDS after a console edit."""
     snapshot = current_app.extensions.setdefault(_KEY, _Snapshot())
     with snapshot.lock:
-        if snapshot.catalog is None or time.monotonic() - snapshot.taken_at > MAX_AGE_SECONDS:
+        now = time.monotonic()
+        stale = snapshot.catalog is None or now - snapshot.taken_at > MAX_AGE_SECONDS
+        if not stale and now - snapshot.checked_at > CHECK_SECONDS:
+            snapshot.checked_at = now
+            stale = catalog_edit.generation() != snapshot.generation
+        if stale:
+            snapshot.generation = catalog_edit.generation()
+            snapshot.checked_at = now
             snapshot.catalog = Catalog(services=[_detached(s) for s in catalog.services()],
                                        places=[_detached(k) for k in catalog.kelurahan_list()])
             snapshot.taken_at = time.monotonic()
