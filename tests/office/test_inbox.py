@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from jobs import sweeper
 from office import feedback
 from office import inbox
 from office.errors import Conflict
@@ -252,3 +253,13 @@ def test_a_ticket_number_drawn_twice_is_drawn_again_without_losing_the_transacti
     db.session.commit()
     assert entry.ticket == "T555555"
     assert db.session.scalar(select(Feedback.status).where(Feedback.ticket == first.ticket)) == inbox.BARU
+
+
+def test_the_workers_sweep_closes_unanswered_tickets(app, settings):
+    item = new_ticket(at=local("2026-08-10T09:00"))
+    walk(item, item, [inbox.DIVERIFIKASI, inbox.DIDISPOSISIKAN])
+    inbox.move(item, inbox.DITINDAKLANJUTI, actor="a", note="Sudah", now=local("2026-08-14T11:00"))
+    db.session.commit()
+    settings(LEKAS_CLOCK="2026-09-01T08:00:00+07:00")
+    assert sweeper.sweep()["tickets_closed"] == 1
+    assert db.session.scalar(select(Feedback.status).where(Feedback.id == item.id)) == inbox.SELESAI
