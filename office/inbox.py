@@ -6,6 +6,7 @@ within 5 working days of its assignment, and a followed-up one closes by itself 
 when the citizen has not answered. Every move is an `UPDATE ... WHERE status = <what was read>`, so of
 two staff acting on the same item at once exactly one wins.
 """
+import re
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
@@ -88,6 +89,9 @@ MAX_REFERRED = 120
 MAX_REPLY = 480
 MAX_TITLE = 80
 SYSTEM = "system"
+CITIZEN = "citizen"
+# "SARAN T123456 lampu masih mati": a citizen adds to a ticket by starting with its number.
+_TICKET_FIRST = re.compile(r"\s*(T\d{6})(?![0-9])[\s:,.\-]*(.*)", re.IGNORECASE | re.DOTALL)
 
 
 def label(state: str) -> str:
@@ -161,7 +165,8 @@ class Filter:
             if value and value not in allowed:
                 raise DomainError(f"Unknown {name} {value!r}.", code="bad_filter", field=name)
             values[name] = value
-        return cls(overdue=args.get("overdue", "") in ("1", "on", "true"), **values)
+        # "y" is what the form's checkbox sends; "1" what the counts' link does.
+        return cls(overdue=args.get("overdue", "") in ("1", "y", "on", "true"), **values)
 
 
 def _scoped(statement, place: int | None):
@@ -311,8 +316,11 @@ def close_unanswered(now: datetime | None = None) -> int:
     at = now or clock.utcnow()
     # Due on day D means closed on D: "overdue tomorrow" is "due today or earlier".
     last = working_days.latest_start_overdue(AUTO_CLOSE_DAYS, _today(at) + timedelta(days=1))
+    answered = select(FeedbackEvent.id).where(
+        FeedbackEvent.feedback_id == Feedback.id, FeedbackEvent.actor == CITIZEN,
+        FeedbackEvent.created_at >= func.coalesce(Feedback.state_changed_at, Feedback.created_at)).exists()
     closed = 0
-    for item in db.session.scalars(select(Feedback).where(_started_on_or_before(DITINDAKLANJUTI, last))):
+    for item in db.session.scalars(select(Feedback).where(_started_on_or_before(DITINDAKLANJUTI, last), ~answered)):
         try:
             _write(item, DITINDAKLANJUTI, SELESAI, N_("Closed: no answer from the citizen in 10 working days."),
                    SYSTEM, {}, at)
@@ -320,6 +328,28 @@ def close_unanswered(now: datetime | None = None) -> int:
             continue
         closed += 1
     return closed
+
+
+def thread_reply(phone: str, text: str, now: datetime | None = None) -> Feedback | None:
+    """Add the citizen's `text` to their ticket when it starts with the number of one filed from `phone`.
+
+    Returns that ticket, or None when the text names none of this phone's tickets (it is then a new one).
+    An item on hold was waiting for this: it goes back to be checked. A followed-up item the citizen
+    answered no longer closes by itself; staff close it.
+    """
+    match = _TICKET_FIRST.match(text or "")
+    if not match or not match.group(2).strip():
+        return None
+    item = db.session.scalar(select(Feedback).where(Feedback.ticket == match.group(1).upper(), Feedback.phone == phone))
+    if item is None:
+        return None
+    at = now or clock.utcnow()
+    db.session.add(FeedbackEvent(feedback_id=item.id, actor=CITIZEN, note=" ".join(match.group(2).split())[:MAX_NOTE],
+                                 created_at=at))
+    if item.status == DITUNDA:
+        _write(item, DITUNDA, DIVERIFIKASI, None, CITIZEN, {}, at)
+    db.session.flush()
+    return item
 
 
 def set_confidential(item: Feedback, confidential: bool, *, actor: str) -> None:

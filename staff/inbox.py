@@ -82,10 +82,11 @@ def _item_or_404(reference: str):
 
 def _item_page(item, *, move: MoveForm | None = None, reply: ReplyForm | None = None, status_code: int = 200,
                conflict: str | None = None, length=None):
-    message_ids = [e.message_id for e in inbox.history(item) if e.message_id]
+    events = inbox.history(item)
+    message_ids = [e.message_id for e in events if e.message_id]
     messages = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(message_ids)))}
     reply = reply or ReplyForm(formdata=None).with_templates(item.status)
-    return render("staff/inbox/item.html", status_code, item=item, history=inbox.history(item), messages=messages,
+    return render("staff/inbox/item.html", status_code, item=item, history=events, messages=messages,
                   move=move or MoveForm(formdata=None).for_item(item), reply=reply,
                   confidential=ConfidentialForm(formdata=None, confidential=item.confidential),
                   templates={str(t.id): t.text for t in inbox.templates(item.status)},

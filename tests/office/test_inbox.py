@@ -263,3 +263,27 @@ def test_the_workers_sweep_closes_unanswered_tickets(app, settings):
     settings(LEKAS_CLOCK="2026-09-01T08:00:00+07:00")
     assert sweeper.sweep()["tickets_closed"] == 1
     assert db.session.scalar(select(Feedback.status).where(Feedback.id == item.id)) == inbox.SELESAI
+
+
+def test_a_citizen_adds_to_a_ticket_by_starting_with_its_number(app):
+    item = new_ticket()
+    walk(item, item, [inbox.DIVERIFIKASI])
+    inbox.move(item, inbox.DITUNDA, actor="a", note="Alamat lengkapnya di mana?")
+    db.session.commit()
+    assert inbox.thread_reply("+6281234567890", f"{item.ticket.lower()}: Jl. Tjilik Riwut km 5") == item
+    assert inbox.history(item)[-2].note == "Jl. Tjilik Riwut km 5"
+    assert item.status == inbox.DIVERIFIKASI  # the information it waited for came
+    # Another phone, an unknown number, or a number with nothing after it: not a thread.
+    assert inbox.thread_reply("+6281399999999", f"{item.ticket} halo") is None
+    assert inbox.thread_reply("+6281234567890", "T000000 halo") is None
+    assert inbox.thread_reply("+6281234567890", f"{item.ticket}") is None
+
+
+def test_a_follow_up_the_citizen_answered_does_not_close_by_itself(app):
+    item = new_ticket(at=local("2026-08-10T09:00"))
+    walk(item, item, [inbox.DIVERIFIKASI, inbox.DIDISPOSISIKAN])
+    inbox.move(item, inbox.DITINDAKLANJUTI, actor="a", note="Sudah", now=local("2026-08-14T11:00"))
+    inbox.thread_reply("+6281234567890", f"{item.ticket} lampunya masih mati", now=local("2026-08-18T10:00"))
+    db.session.commit()
+    assert inbox.close_unanswered(now=local("2026-09-02T08:00")) == 0
+    assert item.status == inbox.DITINDAKLANJUTI

@@ -60,6 +60,7 @@ def test_the_list_filters_by_state_category_channel_and_overdue_and_counts_open_
         ({"category": "lainnya"}, {done}),
         ({"channel": "ussd"}, {done}),
         ({"overdue": "1"}, {late}),
+        ({"overdue": "y"}, {late}),  # the filter form's own checkbox
         ({}, {late, fresh, done}),
     ]
     for args, expected in cases:
