@@ -88,7 +88,7 @@ def test_a_counter_calls_only_its_groups_and_one_ticket_at_a_time(app):
     assert call("1").id == first.id  # counter 1 serves A and B, not C
     with pytest.raises(queue.CounterBusy):
         call("1")
-    assert queue.at_counter(counter("1")).status == queue.CALLED
+    assert queue.at_counter(counter("1"), queue.office_day(MORNING)).status == queue.CALLED
 
 
 def test_the_moves_at_a_counter_stamp_each_step(app):
@@ -101,7 +101,7 @@ def test_the_moves_at_a_counter_stamp_each_step(app):
     assert ticket.status == queue.DONE
     assert (ticket.called_at, ticket.started_at, ticket.finished_at) == (
         MORNING + minutes(5), MORNING + minutes(6), MORNING + minutes(14))
-    assert queue.at_counter(counter("1")) is None
+    assert queue.at_counter(counter("1"), queue.office_day(MORNING)) is None
 
 
 def test_a_no_show_frees_the_counter_and_a_finished_ticket_cannot_be_moved_again(app):
@@ -118,7 +118,7 @@ def test_a_no_show_frees_the_counter_and_a_finished_ticket_cannot_be_moved_again
 def test_call_again_counts_the_calls(app):
     take("A")
     call("1")
-    assert queue.call_again(counter("1")).calls == 2
+    assert queue.call_again(counter("1"), now=MORNING).calls == 2
 
 
 def test_a_transfer_keeps_the_number_and_the_original_place(app):
@@ -188,7 +188,7 @@ def test_the_near_turn_sms_goes_once_and_the_call_makes_two_at_most(app):
 
     take("A")  # makes sure the queue moves below
     call("1")  # the first ticket (the texted one) is called: one "called" SMS
-    queue.finish(counter("1"))
+    queue.finish(counter("1"), now=MORNING)
     db.session.commit()
     sms = sent()
     assert len(sms) == 1 and "A001" in sms[0].text and "Loket 1" in sms[0].text
@@ -212,7 +212,7 @@ def test_a_ticket_gets_the_near_sms_when_three_or_fewer_are_ahead_then_the_call(
     [near] = sent()
     assert near.kind == "queue" and near.text.startswith("Lobby queue A006: 3 ahead of you")
     while call("1").id != texted.id:
-        queue.finish(counter("1"))
+        queue.finish(counter("1"), now=MORNING)
         db.session.commit()
     assert [m.text for m in sent()][1] == "Lobby queue A006: your number is called. Please go to Loket 1 now."
     assert len(sent()) == 2
