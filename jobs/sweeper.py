@@ -24,7 +24,8 @@ The housekeeping pass:
 * marks `sent` rows with no delivery report after DLR_TIMEOUT_HOURS: they stay `sent` (a late report can
   still move them on) with last_error "no delivery report", so figures can show them;
 * deletes delivery reports that never matched a message after DLR_UNMATCHED_KEEP_HOURS;
-* starts scheduled broadcasts whose fan-out job was lost, and closes broadcasts with nothing left to send.
+* starts scheduled broadcasts whose fan-out job was lost, and closes broadcasts with nothing left to send;
+* closes inbox tickets followed up 10 working days ago that the citizen never answered (office.inbox).
 """
 import logging
 from datetime import datetime
@@ -43,6 +44,7 @@ from jobs.send import send_message
 from office import broadcasts
 from office import clock
 from office import delivery
+from office import inbox
 from office import outbox
 from office.models import Broadcast
 from office.models import Message
@@ -67,6 +69,7 @@ def sweep() -> dict:
     report["broadcasts_started"] = start_lost_broadcasts(now, covered_broadcasts)
     report["no_delivery_report"] = mark_missing_reports(now)
     report["reports_purged"] = delivery.purge_unmatched(timedelta(hours=current_app.config["DLR_UNMATCHED_KEEP_HOURS"]))
+    report["tickets_closed"] = inbox.close_unanswered(now)
     db.session.commit()
     sending = list(db.session.scalars(select(Broadcast.id).where(Broadcast.status == broadcasts.SENDING)))
     report["broadcasts_finished"] = 0

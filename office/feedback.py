@@ -2,12 +2,16 @@
 import secrets
 import unicodedata
 
+from sqlalchemy.exc import IntegrityError
+
 from extensions import db
 from office.errors import DomainError
 from office.models import Feedback
 
 CATEGORIES = ("saran", "aduan", "lainnya")
 MAX_TEXT = 1000
+# 900,000 numbers: even with thousands of tickets a fifth collision in a row is not going to happen.
+TICKET_ATTEMPTS = 5
 
 
 def check_text(text) -> str:
@@ -35,10 +39,18 @@ def submit(category: str, text: str, *, phone: str | None, channel: str) -> Feed
     text = " ".join((text or "").split())
     if not text:
         raise DomainError("Feedback text is empty.", code="missing_field")
-    entry = Feedback(ticket=_new_ticket(), category=category, text=text[:MAX_TEXT], phone=phone, channel=channel)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    for attempt in range(TICKET_ATTEMPTS):
+        entry = Feedback(ticket=_new_ticket(), category=category, text=text[:MAX_TEXT], phone=phone,
+                         channel=channel)
+        try:
+            # A savepoint, so a ticket number drawn twice costs one retry rather than the caller's transaction.
+            with db.session.begin_nested():
+                db.session.add(entry)
+        except IntegrityError:
+            if attempt == TICKET_ATTEMPTS - 1:
+                raise
+            continue
+        return entry
 
 
 def _new_ticket() -> str:

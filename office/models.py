@@ -224,10 +224,43 @@ class Feedback(db.Model):
     category: Mapped[str] = mapped_column(String(16))  # saran | aduan | lainnya
     text: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
-    channel: Mapped[str] = mapped_column(String(8))  # sms | ussd | kiosk | staff
-    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms | ussd | kiosk | web
+    # The inbox state (office.inbox.STATES); a column named status keeps the intake's index.
+    status: Mapped[str] = mapped_column(String(16), default="baru", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the current state began: the deadline clocks of office.inbox count from it.
+    state_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    referred_to: Mapped[str | None] = mapped_column(String(120))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+
+
+class FeedbackEvent(db.Model):
+    """One move of an inbox item (or a reply sent to its citizen): who, when, from which state, why."""
+
+    __tablename__ = "feedback_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReplyTemplate(db.Model):
+    """A reply text staff start from when answering a citizen, offered on items in `state`."""
+
+    __tablename__ = "reply_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
 class QueueGroup(db.Model):

@@ -28,6 +28,7 @@ class Action(StrEnum):
     SERVE_QUEUE = "serve_queue"  # the lobby queue's counters of the kecamatan office
     BROADCAST = "broadcast"  # SMS announcements to subscribers or applicants
     MANAGE_CATALOG = "manage_catalog"  # edit, add, retire and reorder services; reading it is VIEW
+    INBOX = "inbox"  # citizens' suggestions and complaints: read, move, answer
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,
@@ -35,9 +36,10 @@ _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STA
 # The camat reads everything an operator can reach and changes nothing; an export is a read.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: _CLERK | {Action.SERVE_QUEUE, Action.BROADCAST},
-    # A kelurahan account works in its own kelurahan's office, not at the kecamatan's counters.
-    Role.KELURAHAN: _CLERK,
+    Role.OPERATOR: _CLERK | {Action.SERVE_QUEUE, Action.BROADCAST, Action.INBOX},
+    # A kelurahan account works in its own kelurahan's office, not at the kecamatan's counters; its inbox
+    # holds only what was assigned to its kelurahan.
+    Role.KELURAHAN: _CLERK | {Action.INBOX},
     Role.VIEWER: frozenset({Action.VIEW, Action.EXPORT}),
 }
 # Roles whose every application query is limited to the account's own kelurahan.

@@ -19,6 +19,7 @@ from staff import catalog  # noqa: E402,F401
 from staff import counter  # noqa: E402,F401
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
+from staff import inbox  # noqa: E402,F401
 from staff import intake  # noqa: E402,F401
 from staff import spreadsheets  # noqa: E402,F401
 from staff import users  # noqa: E402,F401

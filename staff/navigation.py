@@ -12,6 +12,7 @@ MENU = (
     ("staff.intake", N_("New application"), Action.INTAKE),
     ("staff.applications", N_("Applications"), Action.VIEW),
     ("staff.counter", N_("Counter"), Action.SERVE_QUEUE),
+    ("staff.inbox", N_("Inbox"), Action.INBOX),
     ("staff.import_upload", N_("Import"), Action.IMPORT),
     ("staff.broadcasts_list", N_("Broadcasts"), Action.BROADCAST),
     ("staff.catalog", N_("Services"), Action.VIEW),

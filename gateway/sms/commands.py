@@ -18,6 +18,7 @@ from office import applications
 from office import catalog
 from office import citizens
 from office import feedback
+from office import inbox
 from office import optout
 from office import outbox
 from office import ratelimit
@@ -109,7 +110,8 @@ def _feedback(phone: str, command: keywords.Command, lang: str) -> Reply | None:
     verdict = ratelimit.feedback(phone)
     if not verdict.allowed:
         return _too_many(verdict, lang)
-    entry = feedback.submit(command.category, command.argument, phone=phone, channel="sms")
+    entry = inbox.thread_reply(phone, command.argument) or feedback.submit(
+        command.category, command.argument, phone=phone, channel="sms")
     return Reply(replies.feedback_received(lang, entry.ticket))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from extensions import db
 from office.models import Citizen
 from office.models import Feedback
+from office.models import FeedbackEvent
 from office.models import Message
 
 PHONE = "+6281234567001"
@@ -151,3 +152,15 @@ def test_without_redis_the_message_is_still_stored_and_answered_later(app, clien
     # The replies wait in the outbox as queued rows; the sweeper enqueues them once Redis is back.
     assert [(m.direction, m.status) for m in rows()] == [("in", "received"), ("out", "queued")] * 2
     assert count(Feedback) == 1
+
+
+def test_saran_with_a_ticket_number_threads_into_that_ticket(client):
+    assert client.post("/sms/incoming", data=form("ADUAN lampu jalan mati", id="ATid-1")).status_code == 200
+    db.session.rollback()
+    ticket = db.session.scalar(select(Feedback.ticket))
+    follow_up = form(f"SARAN {ticket} masih mati sampai sekarang", id="ATid-2")
+    assert client.post("/sms/incoming", data=follow_up).status_code == 200
+    assert count(Feedback) == 1
+    event = db.session.scalar(select(FeedbackEvent).where(FeedbackEvent.actor == "citizen"))
+    assert event.note == "masih mati sampai sekarang"
+    assert ticket in rows("out")[-1].text

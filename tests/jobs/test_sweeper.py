@@ -131,7 +131,7 @@ def test_a_stale_send_is_never_guessed_sent_and_the_report_has_no_such_count(app
     run_jobs()
 
     assert set(report) == {"sending_to_unknown", "requeued", "broadcasts_started", "no_delivery_report",
-                           "reports_purged", "broadcasts_finished"}
+                           "reports_purged", "broadcasts_finished", "tickets_closed"}
     assert report["sending_to_unknown"] == 1
     [message] = fresh_messages(id=message_id)
     assert (message.status, message.provider_id, message.sent_at) == (outbox.UNKNOWN, None, None)
