@@ -18,5 +18,6 @@ from staff import counter  # noqa: E402,F401
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
 from staff import intake  # noqa: E402,F401
+from staff import report  # noqa: E402,F401
 from staff import spreadsheets  # noqa: E402,F401
 from staff import users  # noqa: E402,F401
