@@ -1,6 +1,5 @@
 """The dashboard's figures on a known data set, each equal to a count the test makes itself from the rows it
 inserted, for the whole office and for one kelurahan."""
-import random
 import statistics
 from collections import Counter
 from datetime import date
@@ -8,20 +7,13 @@ from datetime import datetime
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert
 
-from extensions import db
 from office import catalog
 from office import dashboard
 from office import lifecycle
 from office import outbox
 from office.dashboard import Period
 from office.errors import DomainError
-from office.models import Application
-from office.models import Feedback
-from office.models import Message
-from office.models import StatusChange
-from office.models import UssdSessionEvent
 
 # Friday 20 November 2026, 10:00 in Palangka Raya (UTC+7).
 NOW = "2026-11-20T10:00:00+07:00"
@@ -30,59 +22,15 @@ TODAY = Period.day(date(2026, 11, 20))
 COST = 300
 
 
-def utc(day: date, hour: int = 10) -> datetime:
-    """Office-local `hour` on `day` as naive UTC."""
-    return datetime(day.year, day.month, day.day, hour) - timedelta(hours=7)
-
-
 def local_day(instant: datetime) -> date:
     return (instant + timedelta(hours=7)).date()
 
 
 @pytest.fixture
-def known(app, settings):
-    """Applications, READY changes, messages, feedback and USSD sessions spread over October and November,
-    inserted as rows; returns the rows so the tests can count them without the code under test."""
+def known(app, settings, dashboard_rows):
+    """The dashboard's data set (see conftest) seen on Friday 20 November 2026."""
     settings(LEKAS_CLOCK=NOW, SMS_COST_PER_SEGMENT=COST)
-    rng = random.Random(14)
-    services = catalog.services()
-    places = catalog.kelurahan_list()
-    days = [date(2026, 10, 25) + timedelta(days=n) for n in range(27)]  # up to today, 20 November
-    apps, changes, messages = [], [], []
-    for n in range(300):
-        created = utc(rng.choice(days), rng.choice([0, 8, 12, 16, 23]))  # 0 and 23 local cross UTC midnight
-        row = {"id": n + 1, "reference": f"{n:012d}", "service_id": rng.choice(services).id,
-               "kelurahan_id": rng.choice(places).id, "applicant_name": "Budi", "phone": f"+62812{n:08d}",
-               "status": rng.choice(lifecycle.STATUSES), "created_by": "test", "created_at": created,
-               "status_changed_at": created}
-        apps.append(row)
-        if row["status"] in (lifecycle.READY, lifecycle.COLLECTED):
-            ready = created + timedelta(days=rng.randrange(0, 9), hours=rng.randrange(0, 8))
-            changes.append({"application_id": row["id"], "from_status": lifecycle.PROCESSING,
-                            "to_status": lifecycle.READY, "actor": "test", "created_at": ready})
-        for _ in range(rng.randrange(0, 3)):
-            status = rng.choice(outbox.OUT_STATES)
-            sent = status in (outbox.SENT, outbox.DELIVERED) or (status == outbox.FAILED and rng.random() < .5)
-            messages.append({"direction": "out", "phone": row["phone"], "text": "x", "segments": rng.randrange(1, 4),
-                             "status": status, "kind": "status", "application_id": row["id"],
-                             "created_at": created + timedelta(hours=rng.randrange(0, 30)),
-                             "sent_at": created if sent else None})
-    # Messages about no application (replies, broadcasts) count for the office, never for a kelurahan.
-    messages += [{"direction": "out", "phone": "+6281200000001", "text": "x", "segments": 2, "status": outbox.SENT,
-                  "kind": "broadcast", "created_at": utc(date(2026, 11, 3)), "sent_at": utc(date(2026, 11, 3))},
-                 {"direction": "in", "phone": "+6281200000001", "text": "x", "segments": 1, "status": "received",
-                  "kind": "incoming", "created_at": utc(date(2026, 11, 3)), "sent_at": None}]
-    feedback = [{"ticket": f"S{n:05d}", "category": "aduan", "text": "x", "channel": "sms",
-                 "status": "open" if n % 3 else "closed", "created_at": utc(day)}
-                for n, day in enumerate(days)]
-    sessions = [{"session_id": f"s{n}", "status": ["Success", "Incomplete", "Failed"][n % 3], "hops": 3,
-                 "last_response": "CON Pilih layanan\n1. KTP", "created_at": utc(day)} for n, day in enumerate(days)]
-    for model, rows in ((Application, apps), (StatusChange, changes), (Message, messages), (Feedback, feedback),
-                        (UssdSessionEvent, sessions)):
-        if rows:
-            db.session.execute(insert(model), rows)
-    db.session.commit()
-    return {"apps": apps, "changes": changes, "messages": messages, "feedback": feedback, "sessions": sessions}
+    return dashboard_rows
 
 
 def within(instant: datetime, period: Period) -> bool:
