@@ -11,6 +11,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from functools import cache
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import func
@@ -195,19 +196,45 @@ def queue(period: Period, scope: int | None) -> queue_stats.Stats | None:
     return queue_stats.range_stats(period.first, period.last)
 
 
-@dataclass(frozen=True)
 class Figures:
-    """Every figure of the dashboard for one period and scope."""
+    """Every figure of the dashboard for one period and scope, each computed the first time it is read, so a
+    page that shows a few of them (today's cards) runs only their queries."""
 
-    period: Period
-    by_status: dict[str, int]
-    per_day: dict[date, int]
-    overdue: int
-    days_to_ready: dict[str, float]
-    messages: Messages
-    ussd: ussd_stats.UssdSummary | None
-    complaints: Complaints | None
-    queue: queue_stats.Stats | None
+    def __init__(self, period: Period, scope: int | None):
+        self.period = period
+        self.scope = scope
+
+    @cached_property
+    def by_status(self) -> dict[str, int]:
+        return applications_by_status(self.period, self.scope)
+
+    @cached_property
+    def per_day(self) -> dict[date, int]:
+        return applications_per_day(self.period, self.scope)
+
+    @cached_property
+    def overdue(self) -> int:
+        return overdue(self.period, self.scope)
+
+    @cached_property
+    def days_to_ready(self) -> dict[str, float]:
+        return median_days_to_ready(self.period, self.scope)
+
+    @cached_property
+    def messages(self) -> Messages:
+        return messages(self.period, self.scope)
+
+    @cached_property
+    def ussd(self) -> ussd_stats.UssdSummary | None:
+        return ussd(self.period, self.scope)
+
+    @cached_property
+    def complaints(self) -> Complaints | None:
+        return complaints(self.period, self.scope)
+
+    @cached_property
+    def queue(self) -> queue_stats.Stats | None:
+        return queue(self.period, self.scope)
 
     @property
     def submitted(self) -> int:
@@ -216,6 +243,4 @@ class Figures:
 
 def figures(period: Period, scope: int | None) -> Figures:
     """All the dashboard's figures for `period` within `scope`."""
-    return Figures(period, applications_by_status(period, scope), applications_per_day(period, scope),
-                   overdue(period, scope), median_days_to_ready(period, scope), messages(period, scope),
-                   ussd(period, scope), complaints(period, scope), queue(period, scope))
+    return Figures(period, scope)
