@@ -196,6 +196,11 @@ def queue(period: Period, scope: int | None) -> queue_stats.Stats | None:
     return queue_stats.range_stats(period.first, period.last)
 
 
+def _figure(function) -> cached_property:
+    """A figure of `Figures`: `function` of its period and scope, run the first time it is read."""
+    return cached_property(lambda self: function(self.period, self.scope))
+
+
 class Figures:
     """Every figure of the dashboard for one period and scope, each computed the first time it is read, so a
     page that shows a few of them (today's cards) runs only their queries."""
@@ -204,37 +209,14 @@ class Figures:
         self.period = period
         self.scope = scope
 
-    @cached_property
-    def by_status(self) -> dict[str, int]:
-        return applications_by_status(self.period, self.scope)
-
-    @cached_property
-    def per_day(self) -> dict[date, int]:
-        return applications_per_day(self.period, self.scope)
-
-    @cached_property
-    def overdue(self) -> int:
-        return overdue(self.period, self.scope)
-
-    @cached_property
-    def days_to_ready(self) -> dict[str, float]:
-        return median_days_to_ready(self.period, self.scope)
-
-    @cached_property
-    def messages(self) -> Messages:
-        return messages(self.period, self.scope)
-
-    @cached_property
-    def ussd(self) -> ussd_stats.UssdSummary | None:
-        return ussd(self.period, self.scope)
-
-    @cached_property
-    def complaints(self) -> Complaints | None:
-        return complaints(self.period, self.scope)
-
-    @cached_property
-    def queue(self) -> queue_stats.Stats | None:
-        return queue(self.period, self.scope)
+    by_status = _figure(applications_by_status)
+    per_day = _figure(applications_per_day)
+    overdue = _figure(overdue)
+    days_to_ready = _figure(median_days_to_ready)
+    messages = _figure(messages)
+    ussd = _figure(ussd)
+    complaints = _figure(complaints)
+    queue = _figure(queue)
 
     @property
     def submitted(self) -> int:
