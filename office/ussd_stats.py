@@ -53,9 +53,12 @@ def screen_name(last_response: str | None) -> str:
     return text.split("\n", 1)[0].strip() or "-"
 
 
-def summary(since: datetime | None = None, top: int = 5) -> UssdSummary:
-    """Sessions by status, the completion rate and the `top` drop-off screens, since `since` (naive UTC)."""
+def summary(since: datetime | None = None, top: int = 5, until: datetime | None = None) -> UssdSummary:
+    """Sessions by status, the completion rate and the `top` drop-off screens, since `since` and before
+    `until` (naive UTC)."""
     where = [UssdSessionEvent.created_at >= since] if since is not None else []
+    if until is not None:
+        where.append(UssdSessionEvent.created_at < until)
     by_status = dict(db.session.execute(
         select(UssdSessionEvent.status, func.count()).where(*where).group_by(UssdSessionEvent.status)).all())
     total = sum(by_status.values())

@@ -21,5 +21,6 @@ from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
 from staff import inbox  # noqa: E402,F401
 from staff import intake  # noqa: E402,F401
+from staff import report  # noqa: E402,F401
 from staff import spreadsheets  # noqa: E402,F401
 from staff import users  # noqa: E402,F401

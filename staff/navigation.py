@@ -11,6 +11,7 @@ MENU = (
     ("staff.index", N_("Dashboard"), Action.VIEW),
     ("staff.intake", N_("New application"), Action.INTAKE),
     ("staff.applications", N_("Applications"), Action.VIEW),
+    ("staff.report", N_("Monthly report"), Action.VIEW),
     ("staff.counter", N_("Counter"), Action.SERVE_QUEUE),
     ("staff.inbox", N_("Inbox"), Action.INBOX),
     ("staff.import_upload", N_("Import"), Action.IMPORT),

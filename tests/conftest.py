@@ -464,3 +464,76 @@ def catalog_restored(app):
     catalog.load_catalog()
     db.session.commit()
     snapshot.forget()
+
+
+# The dashboard: a known data set of October and November 2026
+
+def _office_utc(day, hour=10):
+    """Office-local `hour` on `day` (Palangka Raya, UTC+7) as naive UTC."""
+    from datetime import datetime
+    from datetime import timedelta
+
+    return datetime(day.year, day.month, day.day, hour) - timedelta(hours=7)
+
+
+@pytest.fixture
+def dashboard_rows(app):
+    """Applications, READY changes, messages, feedback and USSD sessions spread over October and November,
+    inserted as rows; returns the rows so the tests can count them without the code under test."""
+    import random
+    from datetime import date
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from extensions import db
+    from office import catalog
+    from office import lifecycle
+    from office import outbox
+    from office.models import Application
+    from office.models import Feedback
+    from office.models import Message
+    from office.models import StatusChange
+    from office.models import UssdSessionEvent
+
+    rng = random.Random(14)
+    services = catalog.services()
+    places = catalog.kelurahan_list()
+    days = [date(2026, 10, 25) + timedelta(days=n) for n in range(27)]  # up to today, 20 November
+    apps, changes, messages = [], [], []
+    for n in range(300):
+        created = _office_utc(rng.choice(days), rng.choice([0, 8, 12, 16, 23]))  # 0 and 23 local cross UTC midnight
+        row = {"id": n + 1, "reference": f"{n:012d}", "service_id": rng.choice(services).id,
+               "kelurahan_id": rng.choice(places).id, "applicant_name": "Budi", "phone": f"+62812{n:08d}",
+               "status": rng.choice(lifecycle.STATUSES), "created_by": "test", "created_at": created,
+               "status_changed_at": created}
+        apps.append(row)
+        if row["status"] in (lifecycle.READY, lifecycle.COLLECTED):
+            ready = created + timedelta(days=rng.randrange(0, 9), hours=rng.randrange(0, 8))
+            changes.append({"application_id": row["id"], "from_status": lifecycle.PROCESSING,
+                            "to_status": lifecycle.READY, "actor": "test", "created_at": ready})
+        for _ in range(rng.randrange(0, 3)):
+            status = rng.choice(outbox.OUT_STATES)
+            sent = status in (outbox.SENT, outbox.DELIVERED) or (status == outbox.FAILED and rng.random() < .5)
+            messages.append({"direction": "out", "phone": row["phone"], "text": "x", "segments": rng.randrange(1, 4),
+                             "status": status, "kind": "status", "application_id": row["id"],
+                             "created_at": created + timedelta(hours=rng.randrange(0, 30)),
+                             "sent_at": created if sent else None})
+    # Messages about no application (replies, broadcasts) count for the office, never for a kelurahan.
+    third = _office_utc(date(2026, 11, 3))
+    messages += [{"direction": "out", "phone": "+6281200000001", "text": "x", "segments": 2, "status": outbox.SENT,
+                  "kind": "broadcast", "created_at": third, "sent_at": third},
+                 {"direction": "in", "phone": "+6281200000001", "text": "x", "segments": 1, "status": "received",
+                  "kind": "incoming", "created_at": third, "sent_at": None}]
+    feedback = [{"ticket": f"S{n:05d}", "category": "aduan", "text": "x", "channel": "sms",
+                 "status": "open" if n % 3 else "closed", "created_at": _office_utc(day)}
+                for n, day in enumerate(days)]
+    sessions = [{"session_id": f"s{n}", "status": ["Success", "Incomplete", "Failed"][n % 3], "hops": 3,
+                 "last_response": "CON Pilih layanan\n1. KTP", "created_at": _office_utc(day)}
+                for n, day in enumerate(days)]
+    for model, rows in ((Application, apps), (StatusChange, changes), (Message, messages), (Feedback, feedback),
+                        (UssdSessionEvent, sessions)):
+        if rows:
+            db.session.execute(insert(model), rows)
+    db.session.commit()
+    return {"apps": apps, "changes": changes, "messages": messages, "feedback": feedback, "sessions": sessions}
