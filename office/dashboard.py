@@ -20,6 +20,7 @@ from sqlalchemy import select
 from extensions import db
 from office import catalog
 from office import clock
+from office import inbox
 from office import lifecycle
 from office import outbox
 from office import queue_stats
@@ -31,9 +32,6 @@ from office.models import Application
 from office.models import Feedback
 from office.models import Message
 from office.models import StatusChange
-
-# LAPOR!'s first deadline: a complaint is verified within 3 working days, so an open one past it is late.
-COMPLAINT_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -172,21 +170,20 @@ def ussd(period: Period, scope: int | None) -> ussd_stats.UssdSummary | None:
 @dataclass(frozen=True)
 class Complaints:
     open: int
-    overdue: int  # open past COMPLAINT_DAYS working days
+    overdue: int  # open past the inbox's working-day deadline
 
 
 def complaints(period: Period, scope: int | None) -> Complaints | None:
-    """Complaints and suggestions received up to the end of `period` still open, and how many are late today.
-
-    The one place that says which feedback counts as open, so the inbox's states can replace it here alone.
-    """
+    """Complaints and suggestions received up to the end of `period` still open in the inbox, and how many of
+    them are past the inbox's working-day deadline today."""
     if scope is not None:
         return None
-    opened = list(db.session.scalars(select(Feedback.created_at).where(
-        Feedback.status == "open", Feedback.created_at < period.until)))
-    now = today()
-    return Complaints(open=len(opened),
-                      overdue=sum(1 for created in opened if working_days.due_date(created, COMPLAINT_DAYS) < now))
+    received = Feedback.status.in_(inbox.OPEN) & (Feedback.created_at < period.until)
+
+    def count(condition) -> int:
+        return db.session.scalar(select(func.count()).select_from(Feedback).where(condition))
+
+    return Complaints(open=count(received), overdue=count(received & inbox.overdue_condition()))
 
 
 def queue(period: Period, scope: int | None) -> queue_stats.Stats | None:

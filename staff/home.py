@@ -46,7 +46,7 @@ def chosen_month() -> tuple[MonthForm, Period]:
 def render_figures(template: str, **context) -> str:
     """`template` with what the figures partial needs beside `context`."""
     return render_template(template, services={s.code: s for s in catalog.services()}, status_bars=status_bars,
-                           complaint_days=dashboard.COMPLAINT_DAYS, **context)
+                           **context)
 
 
 @bp.get("/")

@@ -526,7 +526,7 @@ def dashboard_rows(app):
                  {"direction": "in", "phone": "+6281200000001", "text": "x", "segments": 1, "status": "received",
                   "kind": "incoming", "created_at": third, "sent_at": None}]
     feedback = [{"ticket": f"S{n:05d}", "category": "aduan", "text": "x", "channel": "sms",
-                 "status": "open" if n % 3 else "closed", "created_at": _office_utc(day)}
+                 "status": "baru" if n % 3 else "selesai", "created_at": _office_utc(day)}
                 for n, day in enumerate(days)]
     sessions = [{"session_id": f"s{n}", "status": ["Success", "Incomplete", "Failed"][n % 3], "hops": 3,
                  "last_response": "CON Pilih layanan\n1. KTP", "created_at": _office_utc(day)}

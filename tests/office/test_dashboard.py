@@ -105,7 +105,7 @@ def test_overdue_is_the_console_overdue_filter_up_to_the_end_of_the_period(known
 
 
 def test_complaints_open_and_past_three_working_days(known):
-    rows = [f for f in known["feedback"] if f["status"] == "open"]
+    rows = [f for f in known["feedback"] if f["status"] == "baru"]
     # 17 November is three working days before today: anything received before it is late.
     late = [f for f in rows if local_day(f["created_at"]) < date(2026, 11, 17)]
     assert dashboard.complaints(NOVEMBER, None) == dashboard.Complaints(open=len(rows), overdue=len(late))
