@@ -206,6 +206,7 @@ def test_the_display_reads_from_across_the_room(display, artifacts_dir, capsys):
     shutil.copy(path, os.path.join(ROOT, "docs", "screenshots", "queue-display.png"))
     # A smaller TV shows the same board, scaled to fit.
     display.page.set_viewport_size({"width": 1366, "height": 768})
+    display.page.wait_for_function("document.querySelector('#display').getBoundingClientRect().width <= 1366")
     box = display.page.eval_on_selector("#display", "el => el.getBoundingClientRect().toJSON()")
     assert 1364 <= box["width"] <= 1366 and 767 <= box["height"] <= 768
     display.page.screenshot(path=os.path.join(artifacts_dir, "queue-display-1366x768.png"))
