@@ -29,7 +29,7 @@ GSM7_PART_LIMIT = 153  # 7 septets of each part go to the concatenation header
 UCS2_SINGLE_LIMIT = 70
 UCS2_PART_LIMIT = 67
 
-_LOOKALIKES = {
+LOOKALIKES = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u2039\u203a", "'"),
     **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb", '"'),
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043", "-"),
@@ -43,7 +43,7 @@ _LOOKALIKES = {
     # Invisible characters that only exist to force UCS-2 by accident.
     **dict.fromkeys("\u00ad\u200b\u2060\ufeff", ""),
 }
-_TRANSLATION = str.maketrans(_LOOKALIKES)
+_TRANSLATION = str.maketrans(LOOKALIKES)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ _REFUSALS = {
 # The counter's tables come from office.gsm, so the page and the server count alike; the replacements are
 # exactly those to_gsm makes when the broadcast is sent.
 GSM_TABLES = {"basic": "".join(sorted(gsm.GSM7_BASIC)), "extended": "".join(sorted(gsm.GSM7_EXTENDED)),
-              "replacements": dict(gsm._LOOKALIKES),
+              "replacements": dict(gsm.LOOKALIKES),
               "limits": {"gsm7": [gsm.GSM7_SINGLE_LIMIT, gsm.GSM7_PART_LIMIT],
                          "ucs2": [gsm.UCS2_SINGLE_LIMIT, gsm.UCS2_PART_LIMIT]}}
 
