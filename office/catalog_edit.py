@@ -177,11 +177,17 @@ def _commit_change(service: Service, based_on: int, changes: dict, actor: str, a
     return version
 
 
-def edit(service_id: int, based_on: int, values: dict, actor: str) -> ServiceVersion:
-    """Change a service's texts, requirements, days, legal basis and keywords, if nobody did since `based_on`."""
+def edit(service_id: int, based_on: int, values: dict, actor: str) -> ServiceVersion | None:
+    """Change a service's texts, requirements, days, legal basis and keywords, if nobody did since `based_on`.
+
+    Saving the form unchanged writes nothing and returns None, so the history lists only real changes.
+    """
     service = _get(service_id)
     fields = clean(values)
     _check_aliases(service.code, fields)
+    current = fields_of(service)
+    if service.version == based_on and all(current[name] == value for name, value in fields.items()):
+        return None
     return _commit_change(service, based_on, fields, actor, "edit")
 
 

@@ -105,7 +105,7 @@ def catalog_edit_page(id: int):
         if "preview" in request.form:
             return _edit_page(form, service, _previews(form, service.code))
         try:
-            catalog_edit.edit(service.id, int(form.based_on.data), form.values(), current_user.username)
+            version = catalog_edit.edit(service.id, int(form.based_on.data), form.values(), current_user.username)
         except Conflict as exc:
             db.session.rollback()
             flash(_message(exc), "error")
@@ -113,6 +113,9 @@ def catalog_edit_page(id: int):
         except DomainError as exc:
             _refused(form, exc)
         else:
+            if version is None:
+                flash(_("Nothing changed, so nothing was saved."), "info")
+                return redirect(url_for("staff.catalog_history", id=service.id))
             db.session.commit()
             flash(_("Saved: USSD, SMS and the kiosk show the new text within a minute."), "success")
             return redirect(url_for("staff.catalog_history", id=service.id))

@@ -60,6 +60,23 @@ def test_an_edit_based_on_a_stale_version_is_refused_and_changes_nothing():
     assert db.session.scalar(select(ServiceVersion.actor).where(ServiceVersion.number == 1)) == "first"
 
 
+def test_saving_a_service_unchanged_writes_no_version_and_no_audit_entry():
+    service = ktp()
+    assert catalog_edit.edit(service.id, 0, values_of(service), "admin-a") is None
+    db.session.commit()
+    assert ktp().version == 0
+    assert db.session.scalar(select(ServiceVersion).where(ServiceVersion.service_id == service.id)) is None
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "service.edit")) is None
+
+
+def test_an_unchanged_save_from_a_stale_form_is_still_refused():
+    service = ktp()
+    catalog_edit.edit(service.id, 0, values_of(service, legal_basis="Perpres 96/2018"), "first")
+    db.session.commit()
+    with pytest.raises(Conflict):
+        catalog_edit.edit(service.id, 0, values_of(service), "second")
+
+
 def test_a_too_long_requirement_is_refused_with_the_reason():
     service = ktp()
     with pytest.raises(DomainError) as refused:

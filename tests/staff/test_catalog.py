@@ -133,6 +133,12 @@ def test_a_form_based_on_a_stale_version_is_refused_and_shows_the_newer_text(adm
     assert 'value="Perpres 96/2018"' in page.text and ktp().legal_basis == "Perpres 96/2018"
 
 
+def test_saving_the_form_unchanged_says_so_and_adds_nothing_to_the_history(admin):
+    saved = admin.post(f"/staff/catalog/{ktp().id}/edit", data=form_of(ktp()), follow_redirects=True)
+    assert saved.status_code == 200 and "Nothing changed, so nothing was saved." in saved.text
+    assert ktp().version == 0 and db.session.scalar(select(ServiceVersion)) is None
+
+
 def test_preview_shows_the_ussd_screens_and_the_checklist_sms_without_saving(admin):
     page = admin.post(f"/staff/catalog/{ktp().id}/edit", data={**with_new_requirement(ktp()), "preview": "1"})
     assert page.status_code == 200
