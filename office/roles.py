@@ -29,6 +29,7 @@ class Action(StrEnum):
     BROADCAST = "broadcast"  # SMS announcements to subscribers or applicants
     MANAGE_CATALOG = "manage_catalog"  # edit, add, retire and reorder services; reading it is VIEW
     INBOX = "inbox"  # citizens' suggestions and complaints: read, move, answer
+    EDIT_REPLY_TEMPLATES = "edit_reply_templates"  # the office's wording of the inbox's SMS answers
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,

@@ -207,16 +207,14 @@ def inbox_sms_length():
                           segments=length.segments, encoding=length.encoding))
 
 
-# Reply templates are the office's wording, kept by the administrators who keep its accounts; the role
-# table has one administration action for both.
 @bp.route("/inbox/templates", methods=["GET", "POST"], endpoint="inbox_templates")
-@access.requires(Action.MANAGE_USERS)
+@access.requires(Action.EDIT_REPLY_TEMPLATES)
 def inbox_templates():
     return _template_page(None)
 
 
 @bp.route("/inbox/templates/<int:id>", methods=["GET", "POST"], endpoint="inbox_template")
-@access.requires(Action.MANAGE_USERS)
+@access.requires(Action.EDIT_REPLY_TEMPLATES)
 def inbox_template(id):
     template = db.session.get(ReplyTemplate, id)
     if template is None:
