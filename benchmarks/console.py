@@ -27,12 +27,15 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tests.redis_server import RedisServer  # noqa: E402
+
+PASSWORD = "bench-password-123"
 
 FIRST = ["Budi", "Siti", "Rahmat", "Dewi", "Yohanes", "Nur", "Agus", "Maria", "Andi", "Rina", "Joko", "Wati",
          "Hendra", "Lestari", "Bayu", "Fitri", "Dedi", "Ratna", "Eko", "Yuli"]
@@ -103,16 +106,14 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=100_000, help="applications to insert")
-    parser.add_argument("--runs", type=int, default=20, help="timed requests per scenario")
-    parser.add_argument("--database-url", help="a PostgreSQL database to use (it is emptied)")
-    args = parser.parse_args()
-
-    folder = tempfile.mkdtemp(prefix="lekas-console-bench-")
+@contextmanager
+def seeded_app(count: int, database_url: str | None, prefix: str, seed_more=None):
+    """A Lekas app with its own redis-server on a fresh database (SQLite in a temporary folder, or the
+    PostgreSQL `database_url` emptied), `count` applications, whatever `seed_more()` adds, and the operator
+    "bench"; the redis-server and the folder are removed at the end."""
+    folder = tempfile.mkdtemp(prefix=prefix)
     redis = RedisServer().start()
-    os.environ.update({"DATABASE_URL": args.database_url or f"sqlite:///{folder}/bench.sqlite3",
+    os.environ.update({"DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
                        "REDIS_URL": redis.url, "SECRET_KEY": "benchmark", "SMS_PROVIDER": "simulator",
                        "QUIET_HOURS": "", "CALLBACK_TOKEN": ""})
     try:
@@ -125,25 +126,53 @@ def main() -> None:
 
         app = create_app({"WTF_CSRF_ENABLED": False})
         with app.app_context():
-            if args.database_url:
+            if database_url:
                 db.drop_all()
                 db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
                 db.session.commit()
             init_db()
-            print(f"inserted {args.count:,} applications in {seed(args.count):.1f} s "
-                  f"({db.engine.dialect.name})")
-            accounts.create_user("bench", "Bench Operator", "operator", "bench-password-123", actor="bench",
+            print(f"inserted {count:,} applications in {seed(count):.1f} s ({db.engine.dialect.name})")
+            if seed_more:
+                seed_more()
+            accounts.create_user("bench", "Bench Operator", "operator", PASSWORD, actor="bench",
                                  must_change_password=False)
             db.session.commit()
+        yield app
+    finally:
+        redis.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
-            def bare():
-                db.session.execute(text("SELECT * FROM applications ORDER BY created_at DESC LIMIT 50")).all()
-                db.session.rollback()
 
-            results = [("baseline: bare SELECT LIMIT 50", timed(bare, args.runs), None)]
+def print_table(results: list[tuple]) -> None:
+    """Each scenario's median and 95th percentile beside the first row, the baseline, and its last column."""
+    base = statistics.median(results[0][1])
+    print()
+    print(f"{'scenario':<32} {'median ms':>9} {'p95 ms':>8} {'× baseline':>10}  result")
+    for name, samples, *matched in results:
+        middle = statistics.median(samples)
+        print(f"{name:<32} {middle:>9.1f} {p95(samples):>8.1f} {middle / base:>10.1f}  {''.join(map(str, matched))}")
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000, help="applications to insert")
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per scenario")
+    parser.add_argument("--database-url", help="a PostgreSQL database to use (it is emptied)")
+    args = parser.parse_args()
+
+    with seeded_app(args.count, args.database_url, "lekas-console-bench-") as app:
+        from sqlalchemy import text
+
+        from extensions import db
+
+        def bare():
+            db.session.execute(text("SELECT * FROM applications ORDER BY created_at DESC LIMIT 50")).all()
+            db.session.rollback()
+
+        with app.app_context():
+            results = [("baseline: bare SELECT LIMIT 50", timed(bare, args.runs), "")]
         client = app.test_client()
-        client.post("/staff/login", data={"username": "bench", "password": "bench-password-123"})
+        client.post("/staff/login", data={"username": "bench", "password": PASSWORD})
         for name, query in SCENARIOS:
             def get(query=query):
                 response = client.get("/staff/applications", query_string=query)
@@ -153,16 +182,7 @@ def main() -> None:
             found = get().get_data(as_text=True)
             matched = found.split('class="result-count" role="status">', 1)[1].split(".", 1)[0].strip()
             results.append((name, timed(get, args.runs), matched))
-
-        base = statistics.median(results[0][1])
-        print()
-        print(f"{'scenario':<32} {'median ms':>9} {'p95 ms':>8} {'× baseline':>10}  result")
-        for name, samples, matched in results:
-            middle = statistics.median(samples)
-            print(f"{name:<32} {middle:>9.1f} {p95(samples):>8.1f} {middle / base:>10.1f}  {matched or ''}")
-    finally:
-        redis.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+        print_table(results)
 
 
 if __name__ == "__main__":

@@ -17,21 +17,17 @@ beside the baseline, a bare `SELECT status, count(*) FROM applications GROUP BY 
 import argparse
 import os
 import random
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# In place of this folder, whose queue.py would shadow the standard library's for redis-py.
-sys.path[0] = ROOT
+sys.path.insert(0, ROOT)
 
-from benchmarks.console import p95  # noqa: E402
-from benchmarks.console import seed  # noqa: E402
+from benchmarks.console import PASSWORD  # noqa: E402
+from benchmarks.console import print_table  # noqa: E402
+from benchmarks.console import seeded_app  # noqa: E402
 from benchmarks.console import timed  # noqa: E402
-from tests.redis_server import RedisServer  # noqa: E402
 
 BATCH = 20_000
 OUT_STATES = ["delivered"] * 80 + ["sent"] * 10 + ["failed"] * 6 + ["unknown"] * 2 + ["queued"] * 2
@@ -80,66 +76,43 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL database to use (it is emptied)")
     args = parser.parse_args()
 
-    folder = tempfile.mkdtemp(prefix="lekas-dashboard-bench-")
-    redis = RedisServer().start()
-    os.environ.update({"DATABASE_URL": args.database_url or f"sqlite:///{folder}/bench.sqlite3",
-                       "REDIS_URL": redis.url, "SECRET_KEY": "benchmark", "SMS_PROVIDER": "simulator",
-                       "QUIET_HOURS": "", "CALLBACK_TOKEN": ""})
-    try:
+    def seed_more():
         from sqlalchemy import text
 
-        from app import create_app
-        from commands import init_db
         from extensions import db
         from office import accounts
+
+        print(f"inserted READY history and {args.messages:,} messages in "
+              f"{seed_history_and_messages(args.messages):.1f} s")
+        db.session.execute(text("ANALYZE"))
+        accounts.create_user("lurah", "Bench Lurah", "kelurahan", PASSWORD, actor="bench", kelurahan="Menteng",
+                             must_change_password=False)
+
+    with seeded_app(args.count, args.database_url, "lekas-dashboard-bench-", seed_more) as app:
+        from sqlalchemy import text
+
+        from extensions import db
         from office import dashboard
 
-        app = create_app({"WTF_CSRF_ENABLED": False})
+        def bare():
+            db.session.execute(text("SELECT status, count(*) FROM applications GROUP BY status")).all()
+            db.session.rollback()
+
         with app.app_context():
-            if args.database_url:
-                db.drop_all()
-                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-                db.session.commit()
-            init_db()
-            print(f"inserted {args.count:,} applications in {seed(args.count):.1f} s ({db.engine.dialect.name})")
-            print(f"inserted READY history and {args.messages:,} messages in "
-                  f"{seed_history_and_messages(args.messages):.1f} s")
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-            accounts.create_user("bench", "Bench Operator", "operator", "bench-password-123", actor="bench",
-                                 must_change_password=False)
-            accounts.create_user("lurah", "Bench Lurah", "kelurahan", "bench-password-123", actor="bench",
-                                 kelurahan="Menteng", must_change_password=False)
-            db.session.commit()
             today = dashboard.today()
-            last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-
-            def bare():
-                db.session.execute(text("SELECT status, count(*) FROM applications GROUP BY status")).all()
-                db.session.rollback()
-
             results = [("baseline: bare GROUP BY status", timed(bare, args.runs))]
-
+        last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
         for name, user, path in [("dashboard", "bench", "/staff/"), ("dashboard, kelurahan", "lurah", "/staff/"),
                                  ("report, last month", "bench", f"/staff/report?month={last_month}")]:
             client = app.test_client()
-            client.post("/staff/login", data={"username": user, "password": "bench-password-123"})
+            client.post("/staff/login", data={"username": user, "password": PASSWORD})
 
             def get(client=client, path=path):
                 response = client.get(path)
                 assert response.status_code == 200, response.status_code
 
             results.append((name, timed(get, args.runs)))
-
-        base = statistics.median(results[0][1])
-        print()
-        print(f"{'scenario':<32} {'median ms':>9} {'p95 ms':>8} {'× baseline':>10}")
-        for name, samples in results:
-            middle = statistics.median(samples)
-            print(f"{name:<32} {middle:>9.1f} {p95(samples):>8.1f} {middle / base:>10.1f}")
-    finally:
-        redis.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+        print_table(results)
 
 
 if __name__ == "__main__":

@@ -15,21 +15,14 @@ ticket to being called. Beside it, in the same run, the naive estimate other que
 x 10 minutes / counters open. It prints the mean absolute error (minutes) of both, per day and overall, and
 the share of tickets whose estimate was within 5 minutes.
 
-    .venv/bin/python benchmarks/queue.py [--days 5] [--seed 7] [--step 30]
+    .venv/bin/python benchmarks/queue_wait.py [--days 5] [--seed 7] [--step 30]
 """
-import os
-import sys
-
-# This file's folder comes first on the path when it runs as a script, and its name would hide the standard
-# library's queue module from everything imported below; so the path is mended before any other import.
-# ruff: noqa: E402
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
-
 import argparse
 import math
+import os
 import random
 import statistics
+import sys
 import tempfile
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,10 +30,10 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer  # noqa: E402
 
 WIB = timedelta(hours=7)
 GROUP_SHARE = {"A": 0.35, "B": 0.30, "C": 0.20, "D": 0.15}
