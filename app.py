@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError
 
 import config
 import redis_guard
+import web_security
 from extensions import babel
 from extensions import csrf
 from extensions import db
@@ -31,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.check_production(app.config)
+    web_security.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)

@@ -200,6 +200,8 @@ SETTINGS = (
     Setting("STAFF_SESSION_HOURS", "12", whole(1)),
     # Sign-in attempts per address, beside each account's own lockout; an office's staff share an address.
     Setting("STAFF_LOGIN_RATE_LIMIT", "30 per 15 minutes", RATE),
+    # How many reverse proxies in front of Lekas to believe about the client's address and scheme (nginx: 1).
+    Setting("PROXY_HOPS", "0", whole(0, 5)),
     # The lobby kiosk: after this long without a touch it asks "Masih di sini?" for the countdown, then clears.
     Setting("KIOSK_IDLE_SECONDS", "45", whole(5)),
     Setting("KIOSK_COUNTDOWN_SECONDS", "20", whole(20)),

@@ -1,4 +1,5 @@
 """The page language of the kiosk and the public pages: `?lang=` chooses it and a cookie keeps it."""
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import request
@@ -19,7 +20,8 @@ def _keep_language(response):
         return response
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
-        response.set_cookie(COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(COOKIE, chosen, max_age=YEAR, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     # Every answer here may show what a citizen typed or looked up: no browser or proxy keeps a copy.
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -1,4 +1,5 @@
 """Counter intake: register a walk-in's application and print its receipt at once (and reprint it later)."""
+from flask import Response
 from flask import current_app
 from flask import flash
 from flask import make_response
@@ -77,6 +78,14 @@ def intake():
                            checklist_name=checklist_name), 400 if refused else 200
 
 
+@bp.get("/intake/checklists.css")
+@access.requires(Action.INTAKE)
+def intake_checklists_css():
+    """The stylesheet that shows the chosen service's checklist; it follows the catalog, so it is built here."""
+    css = render_template("staff/intake/checklists.css", services=catalog.services())
+    return Response(css, mimetype="text/css")
+
+
 def _show_refusal(form: IntakeForm, refused: DomainError) -> None:
     field = _FIELD_OF.get(refused.code)
     if field == "phone":
@@ -109,5 +118,5 @@ def receipt(reference):
                                              paper_html=paper_html, papers=receipts.PAPERS))
     if request.args.get("paper") == paper:
         response.set_cookie(PAPER_COOKIE, paper, max_age=365 * 24 * 3600, path=bp.url_prefix, samesite="Lax",
-                            httponly=True, secure=request.is_secure)
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

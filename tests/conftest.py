@@ -537,3 +537,19 @@ def dashboard_rows(app):
             db.session.execute(insert(model), rows)
     db.session.commit()
     return {"apps": apps, "changes": changes, "messages": messages, "feedback": feedback, "sessions": sessions}
+
+
+# Production settings -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def production(monkeypatch):
+    """A production environment that starts; each test then breaks or inspects one thing."""
+    from config import MIN_CALLBACK_TOKEN
+    from config import MIN_SECRET_KEY
+
+    monkeypatch.setenv("LEKAS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * MIN_SECRET_KEY)
+    monkeypatch.setenv("CALLBACK_TOKEN", "t" * MIN_CALLBACK_TOKEN)
+    monkeypatch.setenv("SMS_PROVIDER", "africastalking")
+    monkeypatch.delenv("LEKAS_CLOCK", raising=False)
+    return monkeypatch

@@ -14,17 +14,6 @@ from tests.helpers import ROOT
 FORMS = {setting.name: setting.form.text for setting in config.SETTINGS}
 
 
-@pytest.fixture
-def production(monkeypatch):
-    """A production environment that starts; each test then breaks one thing."""
-    monkeypatch.setenv("LEKAS_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * MIN_SECRET_KEY)
-    monkeypatch.setenv("CALLBACK_TOKEN", "t" * MIN_CALLBACK_TOKEN)
-    monkeypatch.setenv("SMS_PROVIDER", "africastalking")
-    monkeypatch.delenv("LEKAS_CLOCK", raising=False)
-    return monkeypatch
-
-
 def test_a_proper_production_environment_starts(make_app, production):
     assert make_app().config["LEKAS_ENV"] == "production"
 
@@ -125,6 +114,7 @@ BAD_VALUES = [
     ("KIOSK_IDLE_SECONDS", "4"), ("KIOSK_IDLE_SECONDS", "45s"),
     ("KIOSK_COUNTDOWN_SECONDS", "19"),  # WCAG 2.2.1: at least 20 s to answer
     ("KIOSK_SHARED_BY", "0"),
+    ("PROXY_HOPS", "-1"), ("PROXY_HOPS", "6"), ("PROXY_HOPS", "one"),
     ("QUEUE_PRIORITY_STREAK", "0"), ("QUEUE_MAX_NORMAL_WAIT", "-1"), ("QUEUE_NOTIFY_AHEAD", "three"),
     ("STAFF_LOGIN_RATE_LIMIT", "often"), ("STAFF_LOGIN_RATE_LIMIT", "30 per fortnight"),
 ]
@@ -203,6 +193,7 @@ DEFAULTS = {
     "WORKER_MAINTENANCE_SECONDS": 60, "STATUS_LOOKUP_LIMIT": 5, "STATUS_LOOKUP_WINDOW": 600,
     "STATUS_ATTEMPT_LIMIT": 20, "FEEDBACK_LIMIT": 5, "FEEDBACK_WINDOW": 3600,
     "STAFF_IDLE_MINUTES": 30, "STAFF_SESSION_HOURS": 12, "STAFF_LOGIN_RATE_LIMIT": "30 per 15 minutes",
+    "PROXY_HOPS": 0,
     "KIOSK_IDLE_SECONDS": 45, "KIOSK_COUNTDOWN_SECONDS": 20, "KIOSK_SHARED_BY": 12,
     "QUEUE_PRIORITY_STREAK": 2, "QUEUE_MAX_NORMAL_WAIT": 20, "QUEUE_NOTIFY_AHEAD": 3,
 }

@@ -123,9 +123,7 @@
             var cell = progress.querySelector("[data-count=" + name + "]");
             if (cell) cell.textContent = data[name];
           });
-          var bar = progress.querySelector(".bar");
-          bar.setAttribute("aria-valuenow", data.percent);
-          bar.querySelector("span").style.width = data.percent + "%";
+          progress.querySelector(".bar").value = data.percent;
           if (!data.cancellable) {
             window.clearInterval(timer);
             // The status badge, the cancel button and the finish time change: show the page as it now is.
