@@ -66,10 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     import health
     import home
     import kiosk
+    import metrics
     import staff
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(gateway.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(kiosk.bp)

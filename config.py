@@ -168,6 +168,8 @@ SETTINGS = (
     Setting("AT_API_URL", None),
     Setting("SIMULATOR_PORT", "5001", whole(1, 65535)),
     Setting("CALLBACK_TOKEN", None),
+    # Unset: there is no /metrics page. Set: /metrics answers a reader that sends it as a Bearer token.
+    Setting("METRICS_TOKEN", None),
     Setting("USSD_CODE", "*384*5758#"),
     Setting("SMS_SHORTCODE", "5758"),
     Setting("OFFICE_TZ", clock.DEFAULT_TZ, TIME_ZONE),
@@ -290,6 +292,9 @@ def check_production(config):
         # Without it anyone could post a fake USSD hop or opt a citizen out.
         raise RuntimeError(f"CALLBACK_TOKEN must be a random value of at least {MIN_CALLBACK_TOKEN} characters "
                            "when LEKAS_ENV=production (see README, Deploying)")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < MIN_CALLBACK_TOKEN:
+        raise RuntimeError(f"METRICS_TOKEN must be a random value of at least {MIN_CALLBACK_TOKEN} characters "
+                           "when LEKAS_ENV=production, or unset (no /metrics)")
     if config.get("SMS_PROVIDER") == "simulator":
         raise RuntimeError("SMS_PROVIDER=simulator sends nothing to real phones; choose a real provider "
                            "when LEKAS_ENV=production")

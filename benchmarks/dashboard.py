@@ -9,6 +9,7 @@ outgoing SMS spread over the same days, most about an application; then times th
   dashboard          /staff/ for an operator (today and this month, every figure)
   dashboard, kel.    /staff/ for a kelurahan account (its kelurahan only)
   report             /staff/report for last month
+  /metrics           what Prometheus reads (messages per state, queue depths, send rate)
 
 beside the baseline, a bare `SELECT status, count(*) FROM applications GROUP BY status` in the same run.
 
@@ -30,6 +31,7 @@ from benchmarks.console import seeded_app  # noqa: E402
 from benchmarks.console import timed  # noqa: E402
 
 BATCH = 20_000
+METRICS_TOKEN = "benchmark-metrics-token-0123456789"
 OUT_STATES = ["delivered"] * 80 + ["sent"] * 10 + ["failed"] * 6 + ["unknown"] * 2 + ["queued"] * 2
 
 
@@ -88,6 +90,7 @@ def main() -> None:
         accounts.create_user("lurah", "Bench Lurah", "kelurahan", PASSWORD, actor="bench", kelurahan="Menteng",
                              must_change_password=False)
 
+    os.environ["METRICS_TOKEN"] = METRICS_TOKEN
     with seeded_app(args.count, args.database_url, "lekas-dashboard-bench-", seed_more) as app:
         from sqlalchemy import text
 
@@ -103,12 +106,14 @@ def main() -> None:
             results = [("baseline: bare GROUP BY status", timed(bare, args.runs))]
         last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
         for name, user, path in [("dashboard", "bench", "/staff/"), ("dashboard, kelurahan", "lurah", "/staff/"),
-                                 ("report, last month", "bench", f"/staff/report?month={last_month}")]:
+                                 ("report, last month", "bench", f"/staff/report?month={last_month}"),
+                                 ("/metrics", None, "/metrics")]:
             client = app.test_client()
-            client.post("/staff/login", data={"username": user, "password": PASSWORD})
+            if user:
+                client.post("/staff/login", data={"username": user, "password": PASSWORD})
 
             def get(client=client, path=path):
-                response = client.get(path)
+                response = client.get(path, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
                 assert response.status_code == 200, response.status_code
 
             results.append((name, timed(get, args.runs)))

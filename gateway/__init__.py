@@ -11,6 +11,8 @@ from flask import current_app
 from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
 
+from office import telemetry
+
 bp = Blueprint("gateway", __name__)
 
 
@@ -30,6 +32,14 @@ def drop_nul_characters():
     if any("\x00" in key or "\x00" in value for key, value in form.items(multi=True)):
         request.form = ImmutableMultiDict(
             [(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in form.items(multi=True)])
+
+
+@bp.after_request
+def count_refusals(response: Response) -> Response:
+    # A telco that keeps getting errors from a webhook drops sessions or resends: worth a graph and an alert.
+    if response.status_code >= 400:
+        telemetry.WEBHOOK_REFUSALS.labels(request.endpoint or "unknown", str(response.status_code)).inc()
+    return response
 
 
 def plain(body: str = "", status: int = 200) -> Response:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from office import after_commit
+from office import telemetry
 from office.clock import utcnow
 from office.gsm import analyze
 from office.gsm import to_gsm
@@ -286,6 +287,8 @@ def apply_report(message: Message, state: str, reason: str | None) -> bool:
     else:
         message.failed_at = now
         message.last_error = reason
+    if state in FINAL and message.sent_at is not None:
+        telemetry.DELIVERY_REPORT_LAG_SECONDS.labels(state).observe(max(0.0, (now - message.sent_at).total_seconds()))
     return True
 
 

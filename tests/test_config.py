@@ -26,6 +26,7 @@ def test_a_proper_production_environment_starts(make_app, production):
     ("SMS_PROVIDER", "simulator"),
     ("SMS_PROVIDER", " Simulator "),
     ("LEKAS_CLOCK", "+3600"),
+    ("METRICS_TOKEN", "m" * (MIN_CALLBACK_TOKEN - 1)),
 ])
 def test_production_refuses_unsafe_settings(make_app, production, name, value):
     production.setenv(name, value)
@@ -193,7 +194,7 @@ DEFAULTS = {
     "WORKER_MAINTENANCE_SECONDS": 60, "STATUS_LOOKUP_LIMIT": 5, "STATUS_LOOKUP_WINDOW": 600,
     "STATUS_ATTEMPT_LIMIT": 20, "FEEDBACK_LIMIT": 5, "FEEDBACK_WINDOW": 3600,
     "STAFF_IDLE_MINUTES": 30, "STAFF_SESSION_HOURS": 12, "STAFF_LOGIN_RATE_LIMIT": "30 per 15 minutes",
-    "PROXY_HOPS": 0,
+    "PROXY_HOPS": 0, "METRICS_TOKEN": None,
     "KIOSK_IDLE_SECONDS": 45, "KIOSK_COUNTDOWN_SECONDS": 20, "KIOSK_SHARED_BY": 12,
     "QUEUE_PRIORITY_STREAK": 2, "QUEUE_MAX_NORMAL_WAIT": 20, "QUEUE_NOTIFY_AHEAD": 3,
 }

@@ -16,6 +16,7 @@ from gateway import plain
 from gateway.ussd import hop
 from gateway.ussd.engine import Display
 from gateway.ussd.text import clean
+from office import telemetry
 from office import ussd_stats
 from office.i18n import t
 
@@ -29,6 +30,12 @@ def ussd_callback():
     raw_phone = request.form.get("phoneNumber", "").strip()
     if not session_id or not raw_phone:
         return plain("sessionId and phoneNumber are required.\n", 400)
+    with telemetry.USSD_HOP_SECONDS.time():
+        return plain(_answer(session_id, raw_phone))
+
+
+def _answer(session_id: str, raw_phone: str) -> str:
+    """The body of the screen for this hop; any failure becomes the polite END screen."""
     try:
         answered = hop.answer(session_id, raw_phone, request.form.get("text", ""))
         # One commit for whatever the hop's screens changed, before the hop is saved for a retry.
@@ -40,7 +47,7 @@ def ussd_callback():
         db.session.rollback()
         body = Display(True, clean(t(current_app.config["DEFAULT_LANGUAGE"],
                                      "Sorry, something went wrong. Please try again."))).body
-    return plain(body)
+    return body
 
 
 def _count(raw: str | None) -> int | None:
