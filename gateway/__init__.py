@@ -11,9 +11,16 @@ from flask import current_app
 from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
 
+from extensions import limiter
 from office import telemetry
 
 bp = Blueprint("gateway", __name__)
+# Africa's Talking calls from a few addresses, for every citizen at once: the limit per address is a safety
+# valve against a flood from elsewhere, far above what the office's own traffic reaches. Requests with a
+# wrong token are limited hard, so the token cannot be guessed.
+BAD_TOKEN_LIMIT = "20 per minute"
+limiter.limit(lambda: current_app.config["WEBHOOK_RATE_LIMIT"])(bp)
+limiter.limit(BAD_TOKEN_LIMIT, deduct_when=lambda response: response.status_code == 403)(bp)
 
 
 @bp.before_request
