@@ -10,7 +10,7 @@ export PYTHONUNBUFFERED := 1
 test-postgres: $(BIN)/.installed system-deps
 	scripts/with-postgres $(BIN)/pytest
 
-.PHONY: run test test-postgres lint system-deps redis stop-redis benchmarks clean
+.PHONY: run test test-postgres lint audit system-deps redis stop-redis benchmarks clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
@@ -33,6 +33,11 @@ test: $(BIN)/.installed system-deps
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in the installed dependencies (pip-audit); skipped, and said so, where its data
+# cannot be reached.
+audit: $(BIN)/.installed
+	scripts/audit-dependencies
 
 benchmarks: $(BIN)/.installed system-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || \
