@@ -80,9 +80,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(gateway.bp)
     csrf.exempt(api.bp)
 
+    import backups
     import commands
     import translate
 
+    backups.init_app(app)
     commands.init_app(app)
     translate.init_app(app)
     app.register_error_handler(DataError, _invalid_data)
