@@ -60,13 +60,7 @@ def backup(destination: str) -> None:
     partial = destination + ".partial"
     # Written beside and renamed, so a backup cut short never passes for a whole one.
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy_sqlite(sqlite3.connect(_sqlite_path(url)), partial)
     else:
         address, env = _libpq(url)
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", address], env)
@@ -99,12 +93,17 @@ def _restore_sqlite(source: str, path: str) -> None:
         backup_db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{source} is not an SQLite backup ({exc})") from None
+    _copy_sqlite(backup_db, path)
+
+
+def _copy_sqlite(source: sqlite3.Connection, path: str) -> None:
+    """Copy the open database `source` whole into the file at `path`, then close both."""
     target = sqlite3.connect(path)
     try:
-        backup_db.backup(target)
+        source.backup(target)
     finally:
         target.close()
-        backup_db.close()
+        source.close()
 
 
 def summary() -> str:
