@@ -2,9 +2,11 @@
 
 office.feedback takes tickets in; this module is the one place an item's state changes. The deadlines
 are SP4N-LAPOR!'s: a new item is verified within 3 working days of arrival, an assigned one followed up
-within 5 working days of its assignment, and a followed-up one closes by itself 10 working days later
-when the citizen has not answered. Every move is an `UPDATE ... WHERE status = <what was read>`, so of
-two staff acting on the same item at once exactly one wins.
+within 5 working days of its assignment, and a followed-up one closes by itself 10 working days after the
+office's last word (the follow-up, or a later SMS) when the citizen has not answered. A citizen answers by
+SMS, starting with the ticket number or, within those 10 working days of an SMS from the office, without.
+Every move is an `UPDATE ... WHERE status = <what was read>`, so of two staff acting on the same item at
+once exactly one wins; a move may tell the citizen by SMS (office.ticket_notices holds the texts).
 """
 import re
 from dataclasses import dataclass
@@ -139,9 +141,9 @@ def closes_on(item: Feedback) -> date | None:
     """
     if item.status != DITINDAKLANJUTI:
         return None
-    since = started = _started(item)
+    started = _started(item)
     events = [e for e in history(item) if e.created_at >= started]
-    since = max([since, *(e.created_at for e in events if e.message_id)])
+    since = max([started, *(e.created_at for e in events if e.message_id)])
     if any(e.actor == CITIZEN and e.created_at >= since for e in events):
         return None
     return working_days.due_date(since, AUTO_CLOSE_DAYS)
