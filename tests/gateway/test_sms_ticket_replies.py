@@ -2,6 +2,10 @@
 POST /sms/incoming; keywords (typos included) keep their meaning, STOP above all, and a closed ticket, an
 old or missing staff SMS, or a redelivered message leave things as they were."""
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -14,6 +18,9 @@ from office.gsm import fits_one_segment
 from office.models import Feedback
 from office.models import FeedbackEvent
 from office.models import Message
+from tests.strategies import FORM
+from tests.strategies import form_body
+from tests.strategies import texts as any_text
 
 PHONE = "+6281234567002"
 HELP = replies.help_text("id", "*123#")
@@ -165,3 +172,22 @@ def test_the_same_message_delivered_twice_threads_once(client):
     assert citizen_notes(item) == ["Di depan SDN 3 Menteng"]
     assert db.session.scalar(select(func.count()).select_from(Message).where(
         Message.direction == "out", Message.in_reply_to_id.is_not(None))) == 1
+
+
+
+def answered_ticket_once() -> Feedback:
+    """The one ticket the fuzz test's examples answer: filed and replied to by the first example."""
+    return db.session.scalar(select(Feedback)) or ticket()
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=any_text(200) | st.just("x" * 10_000) | st.just("a\x00b") | st.just("😀" * 700), id=st.uuids())
+def test_fuzzed_plain_replies_never_fail_and_every_answer_is_one_gsm_segment(client, text, id):
+    item = answered_ticket_once()
+    response = client.post("/sms/incoming", data=form_body({"from": PHONE, "text": text, "id": str(id)}),
+                           content_type=FORM)
+    assert response.status_code == 200
+    db.session.rollback()
+    answers = db.session.scalars(select(Message.text).where(Message.direction == "out")).all()
+    assert all(fits_one_segment(answer) for answer in answers)
+    assert db.session.get(Feedback, item.id).status == inbox.BARU
