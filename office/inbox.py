@@ -2,9 +2,11 @@
 
 office.feedback takes tickets in; this module is the one place an item's state changes. The deadlines
 are SP4N-LAPOR!'s: a new item is verified within 3 working days of arrival, an assigned one followed up
-within 5 working days of its assignment, and a followed-up one closes by itself 10 working days later
-when the citizen has not answered. Every move is an `UPDATE ... WHERE status = <what was read>`, so of
-two staff acting on the same item at once exactly one wins.
+within 5 working days of its assignment, and a followed-up one closes by itself 10 working days after the
+office's last word (the follow-up, or a later SMS) when the citizen has not answered. A citizen answers by
+SMS, starting with the ticket number or, within those 10 working days of an SMS from the office, without.
+Every move is an `UPDATE ... WHERE status = <what was read>`, so of two staff acting on the same item at
+once exactly one wins; a move may tell the citizen by SMS (office.ticket_notices holds the texts).
 """
 import re
 from dataclasses import dataclass
@@ -12,16 +14,22 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import aliased
 
 from extensions import db
 from office import audit
+from office import citizens
 from office import clock
 from office import outbox
+from office import quiet_hours
+from office import ticket_notices
 from office import working_days
 from office.errors import Conflict
 from office.errors import DomainError
@@ -82,6 +90,12 @@ CHANNELS = ("ussd", "sms", "kiosk", "web")
 VERIFY_DAYS = 3
 FOLLOW_UP_DAYS = 5
 AUTO_CLOSE_DAYS = 10
+# A plain SMS (no keyword, no ticket number) answers the office's last SMS about an open ticket for this
+# long: as long as an unanswered follow-up waits before it closes by itself.
+REPLY_WINDOW_DAYS = AUTO_CLOSE_DAYS
+# The moves a citizen expects word of, so the move form offers to tell them; an assignment is the office's
+# own business, and a duplicate's citizen hears about the original.
+NOTIFIED = frozenset({DIVERIFIKASI, DITINDAKLANJUTI, SELESAI, BUKAN_WEWENANG, DITUNDA})
 # The state whose clock runs, and how many working days it has.
 _CLOCKS = {BARU: VERIFY_DAYS, DIDISPOSISIKAN: FOLLOW_UP_DAYS}
 MAX_NOTE = 1000
@@ -119,10 +133,20 @@ def due(item: Feedback) -> date | None:
 
 
 def closes_on(item: Feedback) -> date | None:
-    """The office day a followed-up item closes by itself, or None for any other state."""
+    """The office day a followed-up item closes by itself, or None for any other state.
+
+    The citizen's 10 working days run from the office's last word: the follow-up, or an SMS sent about the
+    item after it. An answer from the citizen stops the clock (staff close the item); the office's next SMS
+    starts it again.
+    """
     if item.status != DITINDAKLANJUTI:
         return None
-    return working_days.due_date(_started(item), AUTO_CLOSE_DAYS)
+    started = _started(item)
+    events = [e for e in history(item) if e.created_at >= started]
+    since = max([started, *(e.created_at for e in events if e.message_id)])
+    if any(e.actor == CITIZEN and e.created_at >= since for e in events):
+        return None
+    return working_days.due_date(since, AUTO_CLOSE_DAYS)
 
 
 def is_overdue(item: Feedback, now: datetime | None = None) -> bool:
@@ -260,13 +284,14 @@ def _original(item: Feedback, ticket) -> int:
 
 
 def move(item: Feedback, new_state: str, *, actor: str, note=None, assignee_id=None, kelurahan_id=None,
-         referred_to=None, original=None, expected_state: str | None = None,
+         referred_to=None, original=None, expected_state: str | None = None, notify: bool = False,
          now: datetime | None = None) -> Feedback:
     """Move `item` to `new_state` with what that move needs, record the event and an audit entry.
 
     didisposisikan needs an `assignee_id` or a `kelurahan_id`; bukan_wewenang `referred_to` (where the
     citizen was sent); duplikat the `original` ticket number. A form passes the state it showed as
-    `expected_state`, so a decision taken on a stale page is refused.
+    `expected_state`, so a decision taken on a stale page is refused. With `notify`, the citizen is told
+    by SMS in the same transaction (nothing when the item has no phone or the phone opted out).
 
     :raise InvalidTransition: the move table does not allow it (`current_status` in details).
     :raise Conflict: someone moved the item first (`current_status` in details).
@@ -287,7 +312,10 @@ def move(item: Feedback, new_state: str, *, actor: str, note=None, assignee_id=N
         values = {"referred_to": _clean(referred_to, "referred_to", MAX_REFERRED, required=True)}
     elif new_state == DUPLIKAT:
         values = {"duplicate_of_id": _original(item, original)}
-    _write(item, found, new_state, note, actor, values, now or clock.utcnow())
+    at = now or clock.utcnow()
+    _write(item, found, new_state, note, actor, values, at)
+    if notify:
+        _notify(item, new_state, actor, at)
     return item
 
 
@@ -308,24 +336,42 @@ def _write(item: Feedback, found: str, new_state: str, note: str | None, actor: 
     db.session.flush()
 
 
+def _waiting_since():
+    """The moment a followed-up item's citizen was last told something: the follow-up or a later SMS."""
+    started = func.coalesce(Feedback.state_changed_at, Feedback.created_at)
+    sms = aliased(FeedbackEvent)
+    last_sms = (select(func.max(sms.created_at))
+                .where(sms.feedback_id == Feedback.id, sms.message_id.is_not(None), sms.created_at >= started)
+                .correlate(Feedback).scalar_subquery())
+    # max() of one value and NULL differs between SQLite and PostgreSQL; CASE reads the same in both.
+    return case((last_sms > started, last_sms), else_=started)
+
+
 def close_unanswered(now: datetime | None = None) -> int:
-    """Close every followed-up item whose 10 working days have run out; the worker's sweep calls this.
+    """Close every followed-up item whose citizen left the office's last word unanswered for 10 working days,
+    and tell the citizen by SMS; the worker's sweep calls this.
 
     Each close is its own guarded move, so an item a staff member moves meanwhile is left as they left it.
+    The SMS waits out the quiet hours, since the sweep may close an item at night.
     """
     at = now or clock.utcnow()
     # Due on day D means closed on D: "overdue tomorrow" is "due today or earlier".
     last = working_days.latest_start_overdue(AUTO_CLOSE_DAYS, _today(at) + timedelta(days=1))
+    since = _waiting_since()
     answered = select(FeedbackEvent.id).where(
         FeedbackEvent.feedback_id == Feedback.id, FeedbackEvent.actor == CITIZEN,
-        FeedbackEvent.created_at >= func.coalesce(Feedback.state_changed_at, Feedback.created_at)).exists()
+        FeedbackEvent.created_at >= since).exists()
+    due = and_(Feedback.status == DITINDAKLANJUTI, since < working_days.start_of_day_utc(last + timedelta(days=1)))
     closed = 0
-    for item in db.session.scalars(select(Feedback).where(_started_on_or_before(DITINDAKLANJUTI, last), ~answered)):
+    for item in db.session.scalars(select(Feedback).where(due, ~answered).order_by(Feedback.id)):
         try:
             _write(item, DITINDAKLANJUTI, SELESAI, N_("Closed: no answer from the citizen in 10 working days."),
                    SYSTEM, {}, at)
         except Conflict:
             continue
+        if may_notify(item):
+            _send(item, ticket_notices.auto_closed(_language(item), item.ticket), SYSTEM, at, "feedback.notice",
+                  send_after=quiet_hours.window_end(at, current_app.config.get("QUIET_HOURS")))
         closed += 1
     return closed
 
@@ -334,8 +380,6 @@ def thread_reply(phone: str, text: str, now: datetime | None = None) -> Feedback
     """Add the citizen's `text` to their ticket when it starts with the number of one filed from `phone`.
 
     Returns that ticket, or None when the text names none of this phone's tickets (it is then a new one).
-    An item on hold was waiting for this: it goes back to be checked. A followed-up item the citizen
-    answered no longer closes by itself; staff close it.
     """
     match = _TICKET_FIRST.match(text or "")
     if not match or not match.group(2).strip():
@@ -343,13 +387,42 @@ def thread_reply(phone: str, text: str, now: datetime | None = None) -> Feedback
     item = db.session.scalar(select(Feedback).where(Feedback.ticket == match.group(1).upper(), Feedback.phone == phone))
     if item is None:
         return None
+    _citizen_message(item, match.group(2), now or clock.utcnow())
+    return item
+
+
+def answered_ticket(phone: str, now: datetime | None = None) -> Feedback | None:
+    """The open ticket from `phone` that the office last sent an SMS about, within REPLY_WINDOW_DAYS
+    working days; None when there is none (a plain SMS from the phone is then not about a ticket)."""
+    today = _today(now)
+    since = working_days.start_of_day_utc(working_days.latest_start_overdue(REPLY_WINDOW_DAYS, today)
+                                          + timedelta(days=1))
+    return db.session.scalar(
+        select(Feedback).join(FeedbackEvent, FeedbackEvent.feedback_id == Feedback.id)
+        .where(Feedback.phone == phone, Feedback.status.in_(OPEN), FeedbackEvent.message_id.is_not(None),
+               FeedbackEvent.created_at >= since)
+        .order_by(FeedbackEvent.created_at.desc(), FeedbackEvent.id.desc()).limit(1))
+
+
+def thread_plain_reply(phone: str, text: str, now: datetime | None = None) -> Feedback | None:
+    """Add a plain SMS from `phone` to the ticket it answers (`answered_ticket`); None when it answers none."""
+    if not (text or "").strip():
+        return None
     at = now or clock.utcnow()
-    db.session.add(FeedbackEvent(feedback_id=item.id, actor=CITIZEN, note=" ".join(match.group(2).split())[:MAX_NOTE],
+    item = answered_ticket(phone, at)
+    if item is not None:
+        _citizen_message(item, text, at)
+    return item
+
+
+def _citizen_message(item: Feedback, text: str, at: datetime) -> None:
+    """Record what the citizen wrote. An item on hold was waiting for this: it goes back to be checked.
+    A followed-up item the citizen answered no longer closes by itself (see `closes_on`)."""
+    db.session.add(FeedbackEvent(feedback_id=item.id, actor=CITIZEN, note=" ".join(text.split())[:MAX_NOTE],
                                  created_at=at))
     if item.status == DITUNDA:
         _write(item, DITUNDA, DIVERIFIKASI, None, CITIZEN, {}, at)
     db.session.flush()
-    return item
 
 
 def set_confidential(item: Feedback, confidential: bool, *, actor: str) -> None:
@@ -370,11 +443,45 @@ def reply(item: Feedback, text, *, actor: str) -> FeedbackEvent:
     if not item.phone:
         raise DomainError("This ticket came without a phone number.", code="no_phone", field="text")
     text = _clean(text, "text", MAX_REPLY, required=True)
-    message = outbox.queue_sms(item.phone, text, outbox.Kind.REPLY)
-    event = FeedbackEvent(feedback_id=item.id, actor=actor, note=message.text, message_id=message.id,
-                          created_at=clock.utcnow())
+    return _send(item, text, actor, clock.utcnow(), "feedback.reply")
+
+
+def may_notify(item: Feedback) -> bool:
+    """True when the item's citizen can be told of a move by SMS: it has a phone that did not opt out.
+
+    A confidential item's citizen is told too: confidentiality hides the phone from staff, not the
+    citizen from their own answer.
+    """
+    return bool(item.phone) and not citizens.is_opted_out(item.phone)
+
+
+def _language(item: Feedback) -> str:
+    return citizens.language_of(item.phone, current_app.config["DEFAULT_LANGUAGE"])
+
+
+def notice_text(item: Feedback, state: str, lang: str | None = None, *, referred_to=None, original=None) -> str:
+    """What the SMS telling the citizen of a move to `state` says: the office's first template for that
+    state (as the reply form lists them), else the built-in notice in the citizen's language."""
+    values = {"ticket": item.ticket, "referred_to": referred_to or item.referred_to or "", "original": original or ""}
+    chosen = templates(state)
+    if chosen:
+        return ticket_notices.from_template(chosen[0].text, values)
+    return ticket_notices.built_in(state, lang or _language(item), values)
+
+
+def _notify(item: Feedback, state: str, actor: str, at: datetime) -> FeedbackEvent | None:
+    if not may_notify(item):
+        return None
+    original = item.duplicate_of_id and db.session.get(Feedback, item.duplicate_of_id).ticket
+    return _send(item, notice_text(item, state, original=original), actor, at, "feedback.notice")
+
+
+def _send(item: Feedback, text: str, actor: str, at: datetime, action: str, **fields) -> FeedbackEvent:
+    """Queue `text` to the item's phone and record it in the item's history and the audit log."""
+    message = outbox.queue_sms(item.phone, text, outbox.Kind.REPLY, **fields)
+    event = FeedbackEvent(feedback_id=item.id, actor=actor, note=message.text, message_id=message.id, created_at=at)
     db.session.add(event)
-    audit.record(actor, "feedback.reply", item.ticket, after={"message_id": message.id})
+    audit.record(actor, action, item.ticket, after={"message_id": message.id})
     db.session.flush()
     return event
 

@@ -57,7 +57,7 @@ class Kind(StrEnum):
     """What a message is; quiet hours, the status collapse and the opt-out rule go by it."""
 
     STATUS = "status"  # an application's status notification (the receipt included)
-    REPLY = "reply"  # the answer to a citizen's own SMS
+    REPLY = "reply"  # the answer to a citizen's own SMS or ticket, a ticket's move included
     CHECKLIST = "checklist"  # a service's requirements, asked for by USSD
     BROADCAST = "broadcast"
     REMINDER = "reminder"  # documents ready and not collected

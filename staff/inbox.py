@@ -16,6 +16,7 @@ from office import gsm
 from office import inbox
 from office import phones
 from office import privacy
+from office import ticket_notices
 from office.clock import local
 from office.errors import Conflict
 from office.errors import DomainError
@@ -89,12 +90,24 @@ def _item_page(item, *, move: MoveForm | None = None, reply: ReplyForm | None = 
     return render("staff/inbox/item.html", status_code, item=item, history=events, messages=messages,
                   move=move or MoveForm(formdata=None).for_item(item), reply=reply,
                   confidential=ConfidentialForm(formdata=None, confidential=item.confidential),
-                  templates={str(t.id): t.text for t in inbox.templates(item.status)},
+                  templates={str(t.id): _filled(item, t.text) for t in inbox.templates(item.status)},
                   due=inbox.due(item), closes_on=inbox.closes_on(item), overdue=inbox.is_overdue(item),
                   conflict=conflict, length=length or gsm.analyze(gsm.to_gsm(reply.text.data or "")),
-                  note_required=inbox.NOTE_REQUIRED, assignee_name=_assignee_name(item),
+                  note_required=inbox.NOTE_REQUIRED, may_notify=inbox.may_notify(item),
+                  notified=sorted(inbox.NOTIFIED), notices=_notices(item), assignee_name=_assignee_name(item),
                   original=item.duplicate_of_id and db.session.get(Feedback, item.duplicate_of_id).ticket,
                   sms_states={k: _(v) for k, v in SMS_STATES.items()})
+
+
+def _filled(item, template_text: str) -> str:
+    """A reply template as the clerk starts from it, with the item's own values in its placeholders."""
+    return ticket_notices.from_template(template_text, {"ticket": item.ticket, "referred_to": item.referred_to})
+
+
+def _notices(item) -> dict[str, str]:
+    """What the citizen would be told for each move offered now; where the move's own field fills it in,
+    a mark stands for what the clerk will type."""
+    return {state: inbox.notice_text(item, state, referred_to="…", original="…") for state in inbox.MOVES[item.status]}
 
 
 def _assignee_name(item) -> str:
@@ -140,7 +153,8 @@ def inbox_move(reference):
     try:
         inbox.move(item, new_state, actor=current_user.username, note=form.note.data,
                    assignee_id=_number(form.assignee.data), kelurahan_id=_number(form.kelurahan.data),
-                   referred_to=form.referred_to.data, original=form.original.data, expected_state=item.status)
+                   referred_to=form.referred_to.data, original=form.original.data, expected_state=item.status,
+                   notify=form.notify.data)
     except (Conflict, InvalidTransition) as lost:
         db.session.rollback()
         return _item_page(_item_or_404(reference), status_code=409,
@@ -151,8 +165,10 @@ def inbox_move(reference):
         name, text = _move_errors()[refused.details.get("field", "note")]
         getattr(form, name).errors = [text]
         return _item_page(_item_or_404(reference), move=form, status_code=400)
+    told = form.notify.data and inbox.may_notify(item)
     db.session.commit()
-    flash(_("Moved to %(state)s.", state=_(inbox.label(new_state))), "success")
+    flash(_("Moved to %(state)s; the citizen is told by SMS.", state=_(inbox.label(new_state))) if told else
+          _("Moved to %(state)s.", state=_(inbox.label(new_state))), "success")
     return redirect(url_for("staff.inbox_item", reference=item.ticket))
 
 
@@ -180,7 +196,7 @@ def inbox_reply(reference):
     form = ReplyForm().with_templates(item.status)
     if "use_template" in request.form:
         chosen = db.session.get(ReplyTemplate, _number(form.template.data) or 0)
-        form.text.data = chosen.text if chosen is not None else form.text.data
+        form.text.data = _filled(item, chosen.text) if chosen is not None else form.text.data
         return _item_page(item, reply=form)
     if "preview" in request.form or not form.validate():
         return _item_page(item, reply=form, status_code=200 if "preview" in request.form else 400)

@@ -62,6 +62,9 @@ class MoveForm(FlaskForm):
                               description=_l("For Not our authority: the office the citizen was sent to"))
     original = StringField(_l("Original ticket"), render_kw={"maxlength": 16, "autocapitalize": "characters"},
                            description=_l("For Duplicate: the ticket number this one repeats, e.g. T123456"))
+    notify = BooleanField(_l("Tell the citizen by SMS"), default=True,
+                          description=_l("Sends the first reply template of the new state (or the standard "
+                                         "text), with the ticket number."))
     expected_state = HiddenField()
 
     def for_item(self, item) -> "MoveForm":
@@ -95,7 +98,9 @@ class ReplyForm(FlaskForm):
 class TemplateForm(FlaskForm):
     state = SelectField(_l("Offered for items in state"), validate_choice=False)
     title = StringField(_l("Title"), render_kw={"maxlength": inbox.MAX_TITLE})
-    text = TextAreaField(_l("Text"), render_kw={"maxlength": inbox.MAX_REPLY, "rows": 4})
+    text = TextAreaField(_l("Text"), render_kw={"maxlength": inbox.MAX_REPLY, "rows": 4},
+                         description=_l("{ticket} is replaced by the ticket number; in a template for Not our "
+                                        "authority, {referred_to} by where the citizen was referred."))
 
     def with_states(self) -> "TemplateForm":
         self.state.choices = state_choices(inbox.STATES)

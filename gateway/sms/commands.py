@@ -123,7 +123,15 @@ def _bahasa(phone: str, command: keywords.Command, lang: str) -> Reply:
     return Reply(replies.language_set(chosen))
 
 
-def _help(phone: str, command: keywords.Command, lang: str) -> Reply:
+def _help(phone: str, command: keywords.Command, lang: str) -> Reply | None:
+    """The keyword list; but a plain message answering the office's recent SMS about an open ticket joins
+    that ticket, acknowledged as SARAN <ticket> is. A keyword, even a mistyped one, never gets here."""
+    if command.plain and inbox.answered_ticket(phone) is not None:
+        verdict = ratelimit.feedback(phone)
+        if not verdict.allowed:
+            return _too_many(verdict, lang)
+        entry = inbox.thread_plain_reply(phone, command.argument)
+        return Reply(replies.feedback_received(lang, entry.ticket))
     return Reply(replies.help_text(lang, current_app.config["USSD_CODE"]))
 
 

@@ -6,7 +6,8 @@ opt-out. Its near misses are read as a request for help, whose reply lists STOP.
 
 Pure functions on text; nothing here touches the database. A message is a keyword followed by an
 argument ("SYARAT ktp", "status#1234567890", "Saran: antrean lama"), or a bare reference number.
-Anything else is read as a request for help.
+Anything else is read as a request for help, and marked plain (it may be a citizen answering the office)
+unless it looks like a keyword that must be typed exactly: a near miss of STOP still gets the help list.
 """
 import re
 import unicodedata
@@ -79,6 +80,7 @@ class Command:
     lang: str | None = None
     category: str | None = None
     recognised: bool = True
+    plain: bool = False  # no keyword and near none of the exact-only ones; `argument` is the whole text
 
 
 def _clean(text: str) -> str:
@@ -136,9 +138,16 @@ def parse(text: str) -> Command:
     word = _LEADING_WORD.match(body)
     keyword = match_word(word.group(), KEYWORDS, EXACT_ONLY) if word else None
     if keyword is None:
-        return Command(HELP, recognised=False)
+        near_exact = word is not None and _near(word.group(), EXACT_ONLY)
+        plain = bool(body) and not near_exact
+        return Command(HELP, text.strip() if plain else "", recognised=False, plain=plain)
     argument = _LEADING_NOISE.sub("", body[word.end():]).strip()
     return Command(keyword.action, argument, keyword.lang, keyword.category)
+
+
+def _near(word: str, keys: frozenset) -> bool:
+    word = word.upper()
+    return len(word) >= FUZZY_MIN_LENGTH and any(edit_distance(word, key) <= 1 for key in keys)
 
 
 def reference_in(argument: str) -> str:

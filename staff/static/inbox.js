@@ -1,5 +1,5 @@
 // The inbox item page: the reply's live SMS counter (figures from the server's office.gsm), a template
-// filling the reply at once, and only the chosen move's extra fields shown.
+// filling the reply at once, only the chosen move's extra fields shown, and the SMS a move would send.
 (function () {
   "use strict";
   var form = document.getElementById("reply-form");
@@ -33,7 +33,26 @@
       var chosen = move.querySelector("input[name=new_state]:checked");
       extras.forEach(function (box) { box.hidden = !chosen || box.dataset.for !== chosen.value; });
     };
-    move.addEventListener("change", show);
+    // "Tell the citizen" follows the chosen move (on for the moves a citizen expects word of) until the
+    // clerk sets it; the text to be sent is shown under it.
+    var notify = move.querySelector("input[name=notify]");
+    var notices = document.getElementById("notice-texts");
+    var preview = document.getElementById("notice-preview");
+    var touched = false;
+    var tell = function () {};
+    if (notify && notices && preview) {
+      var data = JSON.parse(notices.textContent);
+      notify.addEventListener("change", function () { touched = true; });
+      tell = function () {
+        var chosen = move.querySelector("input[name=new_state]:checked");
+        if (chosen && !touched) { notify.checked = data.checked.indexOf(chosen.value) >= 0; }
+        var text = chosen && data.texts[chosen.value];
+        preview.hidden = !(text && notify.checked);
+        preview.textContent = text ? preview.dataset.label + " " + text : "";
+      };
+    }
+    move.addEventListener("change", function () { show(); tell(); });
     show();
+    tell();
   }
 }());

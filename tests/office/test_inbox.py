@@ -6,19 +6,24 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy import select
 
 from extensions import db
 from jobs import sweeper
+from office import citizens
 from office import feedback
 from office import inbox
+from office import ticket_notices
 from office.errors import Conflict
 from office.errors import DomainError
 from office.errors import InvalidTransition
+from office.gsm import fits_one_segment
 from office.models import AuditLog
 from office.models import Feedback
 from office.models import FeedbackEvent
 from office.models import Kelurahan
+from office.models import Message
 
 
 def local(text: str) -> datetime:
@@ -287,3 +292,117 @@ def test_a_follow_up_the_citizen_answered_does_not_close_by_itself(app):
     db.session.commit()
     assert inbox.close_unanswered(now=local("2026-09-02T08:00")) == 0
     assert item.status == inbox.DITINDAKLANJUTI
+
+
+# A citizen's answer and the auto-close clock: the 10 working days run from the office's last word.
+def followed_up_on_14_august() -> Feedback:
+    item = new_ticket(at=local("2026-08-10T09:00"))
+    walk(item, item, [inbox.DIVERIFIKASI, inbox.DIDISPOSISIKAN])
+    inbox.move(item, inbox.DITINDAKLANJUTI, actor="a", note="Sudah diperbaiki", now=local("2026-08-14T11:00"))
+    db.session.commit()
+    return item
+
+
+def test_a_citizens_plain_answer_stops_the_clock_and_the_offices_next_sms_starts_it_again(app, settings):
+    item = followed_up_on_14_august()
+    settings(LEKAS_CLOCK="2026-08-18T10:00:00+07:00")
+    inbox.reply(item, "Mohon dicek kembali, apakah lampu sudah menyala?", actor="a")
+    # The office's SMS on Tuesday 18 is its last word: ten working days from then, not from the 14th.
+    assert inbox.closes_on(item).isoformat() == "2026-09-02"
+    assert inbox.thread_plain_reply("+6281234567890", "Masih mati pak") == item
+    db.session.commit()
+    assert inbox.closes_on(item) is None
+    assert inbox.close_unanswered(now=local("2026-09-10T08:00")) == 0
+    # Thursday 20 August: the office answers again, and the citizen has ten working days from then
+    # (25 August is closed): 21, 24, 26, 27, 28, 31 August, 1, 2, 3, 4 September.
+    settings(LEKAS_CLOCK="2026-08-20T14:00:00+07:00")
+    inbox.reply(item, "Petugas sudah mengganti lampunya kemarin.", actor="a")
+    db.session.commit()
+    assert inbox.closes_on(item).isoformat() == "2026-09-04"
+    assert inbox.close_unanswered(now=local("2026-09-03T17:00")) == 0
+    assert inbox.close_unanswered(now=local("2026-09-04T07:30")) == 1
+    db.session.commit()
+    assert item.status == inbox.SELESAI
+
+
+def test_a_plain_sms_answers_only_an_open_ticket_the_office_wrote_about_within_ten_working_days(app, settings):
+    silent, item = new_ticket(), new_ticket()
+    settings(LEKAS_CLOCK="2026-08-13T10:00:00+07:00")
+    inbox.reply(item, "Lokasinya di mana?", actor="a")
+    db.session.commit()
+    assert inbox.answered_ticket("+6281234567890", now=local("2026-08-31T16:00")) == item
+    assert inbox.answered_ticket("+6281234567890", now=local("2026-09-01T08:00")) is None
+    assert inbox.answered_ticket("+6281399999999", now=local("2026-08-14T08:00")) is None
+    assert inbox.thread_plain_reply("+6281234567890", "   ", now=local("2026-08-14T08:00")) is None
+    inbox.move(item, inbox.BUKAN_WEWENANG, actor="a", note="PLN", referred_to="PLN")
+    db.session.commit()
+    assert inbox.answered_ticket("+6281234567890", now=local("2026-08-14T08:00")) is None
+    assert silent.status == inbox.BARU
+
+
+def sent_to(phone="+6281234567890") -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.direction == "out", Message.phone == phone)
+                                   .order_by(Message.id)))
+
+
+def test_the_sweeps_close_tells_the_citizen_once_after_the_quiet_hours(app, settings):
+    item = followed_up_on_14_august()
+    settings(QUIET_HOURS="21:00-07:00")
+    assert inbox.close_unanswered(now=local("2026-09-01T00:30")) == 1
+    db.session.commit()
+    [message] = sent_to()
+    assert message.text == ticket_notices.auto_closed("id", item.ticket)
+    assert message.send_after == local("2026-09-01T07:00")
+    assert inbox.history(item)[-1].message_id == message.id
+    assert inbox.close_unanswered(now=local("2026-09-02T08:00")) == 0
+    assert len(sent_to()) == 1
+
+
+def test_the_sweep_closes_an_opted_out_citizens_ticket_without_an_sms(app):
+    item = followed_up_on_14_august()
+    citizens.opt_out(item.phone)
+    assert inbox.close_unanswered(now=local("2026-09-01T08:00")) == 1
+    assert sent_to() == []
+
+
+def test_a_move_with_notify_sends_the_states_template_with_the_ticket_number(app):
+    inbox.save_template(None, state=inbox.DIVERIFIKASI, title="Diverifikasi",
+                        text="Laporan {ticket} kami terima {tanpa} kurung.", actor="admin")
+    item = new_ticket()
+    inbox.move(item, inbox.DIVERIFIKASI, actor="a", notify=True)
+    db.session.commit()
+    assert [m.text for m in sent_to()] == [f"Laporan {item.ticket} kami terima {{tanpa}} kurung."]
+    # Without a template, the built-in text, with the referral filled in.
+    inbox.move(item, inbox.BUKAN_WEWENANG, actor="a", note="Urusan PLN", referred_to="PLN ULP Palangka Raya",
+               notify=True)
+    assert sent_to()[-1].text == ticket_notices.built_in(
+        inbox.BUKAN_WEWENANG, "id", {"ticket": item.ticket, "referred_to": "PLN ULP Palangka Raya"})
+    assert "PLN ULP Palangka Raya" in sent_to()[-1].text
+
+
+def test_nothing_is_sent_for_a_move_without_notify_a_phone_or_a_phone_that_opted_out(app):
+    quiet = new_ticket()
+    inbox.move(quiet, inbox.DIVERIFIKASI, actor="a")
+    kiosk = feedback.submit("saran", "Tambah kursi", phone=None, channel="kiosk")
+    inbox.move(kiosk, inbox.DIVERIFIKASI, actor="a", notify=True)
+    stopped = new_ticket(phone="+6281377777777")
+    citizens.opt_out(stopped.phone)
+    inbox.move(stopped, inbox.DIVERIFIKASI, actor="a", notify=True)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("state", sorted(ticket_notices.NOTICES))
+def test_every_built_in_notice_fits_one_gsm_segment(app, lang, state):
+    assert state in inbox.STATES
+    values = {"ticket": "T999999", "original": "T999999", "referred_to": "Dinas Pekerjaan Umum dan Penataan Ruang "
+              "Kota Palangka Raya, Jl. Tjilik Riwut km 5,5 (bagian pengaduan masyarakat, lantai dua) " + "x" * 30}
+    text = ticket_notices.built_in(state, lang, values)
+    assert "T999999" in text and fits_one_segment(text), (len(text), text)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_auto_close_notice_fits_one_gsm_segment(app, lang):
+    text = ticket_notices.auto_closed(lang, "T999999")
+    assert fits_one_segment(text), (len(text), text)

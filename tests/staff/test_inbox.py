@@ -8,16 +8,20 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import func
 from sqlalchemy import select
 
 from extensions import db
+from gateway.sms import replies
 from office import accounts
+from office import citizens
 from office import feedback
 from office import gsm
 from office import inbox
 from office.clock import utcnow
 from office.models import Feedback
 from office.models import Kelurahan
+from office.models import Message
 from office.models import ReplyTemplate
 from tests.strategies import texts
 
@@ -274,7 +278,8 @@ def test_fuzzed_move_forms_never_fail_with_a_server_error(staff_client, client, 
     for state in ("ditunda", "bukan_wewenang", "duplikat", "didisposisikan"):
         response = post_form(client, f"/staff/inbox/{item.ticket}/move",
                              {"new_state": state, "expected_state": item.status, "note": note, "original": original,
-                              "referred_to": referred, "assignee": note[:5], "kelurahan": original[:5]})
+                              "referred_to": referred, "assignee": note[:5], "kelurahan": original[:5],
+                              "notify": original[:3]})
         assert response.status_code < 500
         db.session.rollback()
 
@@ -307,3 +312,80 @@ def test_an_admin_keeps_the_reply_templates_and_an_operator_may_not(staff_client
     assert (template.state, template.title, template.text) == ("diverifikasi", "Dicek", "Sedang kami cek.")
     login(make_staff("operator"))
     assert client.get("/staff/inbox/templates").status_code == 403
+
+
+# Telling the citizen of a move: "Kabari pelapor lewat SMS".
+def sms_to(phone=PHONE) -> list[str]:
+    db.session.rollback()
+    return list(db.session.scalars(select(Message.text).where(Message.direction == "out", Message.phone == phone)
+                                   .order_by(Message.id)))
+
+
+def test_the_move_form_offers_to_tell_the_citizen_checked_with_the_text_it_would_send(staff_client):
+    client = english(staff_client("operator"), "operator-user")
+    item = new_ticket()
+    body = client.get(f"/staff/inbox/{item.ticket}").get_data(as_text=True)
+    assert '<input checked id="notify" name="notify" type="checkbox"' in body
+    assert "Tell the citizen by SMS" in body
+    assert inbox.notice_text(item, inbox.DIVERIFIKASI) in body  # the preview's text, in the citizen's language
+
+
+@pytest.mark.parametrize(("notify", "expected"), [({"notify": "y"}, 1), ({}, 0)])
+def test_the_checkbox_queues_exactly_one_sms_and_unchecked_none(staff_client, notify, expected):
+    client = english(staff_client("operator"), "operator-user")
+    item = new_ticket()
+    response = client.post(f"/staff/inbox/{item.ticket}/move",
+                           data={"new_state": "diverifikasi", "expected_state": "baru", **notify})
+    assert response.status_code == 302
+    assert sms_to() == [inbox.notice_text(item, inbox.DIVERIFIKASI)] * expected
+    flashed = client.get(f"/staff/inbox/{item.ticket}").get_data(as_text=True)
+    assert ("the citizen is told by SMS" in flashed) is bool(expected)
+
+
+@pytest.mark.parametrize(("phone", "stopped", "says"), [
+    (None, False, "without a phone number, so the citizen is not told"),
+    (PHONE, True, "has stopped our SMS (STOP)"),
+])
+def test_no_sms_for_a_ticket_without_a_phone_or_with_a_phone_that_said_stop(staff_client, phone, stopped, says):
+    client = english(staff_client("operator"), "operator-user")
+    item = new_ticket(channel="kiosk" if phone is None else "sms", phone=phone)
+    if stopped:
+        citizens.opt_out(phone)
+        db.session.commit()
+    body = client.get(f"/staff/inbox/{item.ticket}").get_data(as_text=True)
+    assert says in body and 'name="notify"' not in body
+    response = client.post(f"/staff/inbox/{item.ticket}/move",
+                           data={"new_state": "diverifikasi", "expected_state": "baru", "notify": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.direction == "out")) == 0
+
+
+def test_a_citizens_plain_sms_reply_joins_the_ticket_and_the_close_reaches_the_phone(staff_client, simulator,
+                                                                                      run_jobs):
+    """The whole round through the simulator: staff ask, the citizen answers with a plain SMS, the answer
+    shows in the ticket's history, staff close with "tell the citizen" and the notice reaches the phone."""
+    client = english(staff_client("operator"), "operator-user")
+    item = new_ticket()
+    for state, note in ((inbox.DIVERIFIKASI, None), (inbox.DIDISPOSISIKAN, None),
+                        (inbox.DITINDAKLANJUTI, "Lubang sudah ditambal")):
+        inbox.move(item, state, actor="t", note=note, kelurahan_id=place())
+    db.session.commit()
+    asked = client.post(f"/staff/inbox/{item.ticket}/reply", data={"text": "Apakah jalannya sudah baik?"})
+    assert asked.status_code == 302
+    run_jobs()
+    simulator.wait_for_messages(PHONE, 1)
+
+    simulator.sms(PHONE, "Sudah bagus, terima kasih pak")
+    run_jobs()
+    received = simulator.wait_for_messages(PHONE, 2)
+    assert received[-1]["text"] == replies.feedback_received("id", item.ticket)
+    page = client.get(f"/staff/inbox/{item.ticket}").get_data(as_text=True)
+    assert "Sudah bagus, terima kasih pak" in page and "the citizen answered" in page
+
+    closed = client.post(f"/staff/inbox/{item.ticket}/move",
+                         data={"new_state": "selesai", "expected_state": "ditindaklanjuti", "notify": "y"})
+    assert closed.status_code == 302
+    run_jobs()
+    received = simulator.wait_for_messages(PHONE, 3)
+    assert received[-1]["text"] == inbox.notice_text(item, inbox.SELESAI)
+    assert [m["text"] for m in received].count(received[-1]["text"]) == 1

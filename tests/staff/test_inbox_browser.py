@@ -1,5 +1,6 @@
 """The inbox in Chromium: a clerk finds an overdue complaint, verifies it with the keyboard, sees only the
-assignment fields of the move chosen, and answers by SMS with the live segment counter; on a phone too."""
+assignment fields of the move chosen and the SMS it would tell the citizen, and answers by SMS with the
+live segment counter; on a phone too."""
 import os
 from datetime import timedelta
 
@@ -50,9 +51,14 @@ def test_a_clerk_verifies_a_complaint_and_answers_it_by_sms(browser, live_server
     page.focus("input[name=new_state][value=diverifikasi]")
     page.keyboard.press("Space")
     assert page.is_hidden("#assignee") and page.is_hidden("#referred_to")
+    # Telling the citizen is on for a verification, and the page shows the SMS it sends: the office's template.
+    assert page.is_checked("#notify") and "sudah kami verifikasi" in page.text_content("#notice-preview")
     page.keyboard.press("ArrowDown")  # the next move, Duplikat, shows its own field only
     assert page.is_visible("#original") and page.is_hidden("#referred_to")
+    assert not page.is_checked("#notify") and page.is_hidden("#notice-preview")  # its citizen hears of the original
     page.keyboard.press("ArrowUp")
+    assert page.is_checked("#notify") and page.is_visible("#notice-preview")
+    page.screenshot(path=os.path.join(artifacts_dir, "console-inbox-item-move.png"), full_page=True)
     page.click("#move-form button.primary")
     page.wait_for_selector(".badge.state-diverifikasi")
 
@@ -66,7 +72,8 @@ def test_a_clerk_verifies_a_complaint_and_answers_it_by_sms(browser, live_server
     db.session.rollback()
     assert db.session.scalar(select(Feedback.status).where(Feedback.id == complaint.id)) == inbox.DIVERIFIKASI
     events = inbox.history(db.session.get(Feedback, complaint.id))
-    assert [e.message_id is not None for e in events] == [False, True]
+    # The move, the SMS telling the citizen of it, then the clerk's own reply.
+    assert [e.message_id is not None for e in events] == [False, True, True]
 
 
 @pytest.mark.browser
@@ -79,5 +86,7 @@ def test_the_inbox_reads_on_a_phone(browser, live_server, make_staff, artifacts_
     page.screenshot(path=os.path.join(artifacts_dir, "console-inbox-390.png"), full_page=True)
     page.goto(f"{live_server.url}/staff/inbox/{complaint.ticket}")
     assert page.text_content("#phone").strip() == "0812-3456-7890"  # an admin sees a confidential phone
+    page.check("input[name=new_state][value=diverifikasi]")
+    assert page.is_visible("#notice-preview")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=os.path.join(artifacts_dir, "console-inbox-item-390.png"), full_page=True)

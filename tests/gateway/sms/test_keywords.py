@@ -141,3 +141,19 @@ def test_edit_distance_counts_a_swap_of_neighbours_as_one_edit():
     assert keywords.edit_distance("STOP", "SHOP") == 1
     assert keywords.edit_distance("DAFTAR", "DFATRA") == 2
     assert keywords.edit_distance("A", "ABCDEFG") == 2  # capped at the limit
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("Sudah beres pak", True),
+    ("12345", True),
+    ("STOPP", False),  # a near miss of a keyword that must be typed exactly
+    ("STOK habis", False),
+    ("", False),
+    ("   ", False),
+    ("SARAN antrean lama", False),
+    ("HELPP", False),
+])
+def test_plain_text_is_marked_so_it_may_answer_a_ticket(text, plain):
+    command = parse(text)
+    assert command.plain is plain
+    assert command.argument == (text.strip() if plain else command.argument)
