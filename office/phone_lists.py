@@ -21,6 +21,7 @@ MAX_BYTES = 8 * 1024 * 1024
 # What a report quotes of a bad line: enough to recognise it.
 QUOTE = 40
 # Header words for the phone's column, the surer first: "Nomor" alone may also head a row number.
+_LETTERS = re.compile(r"[A-Za-z]")
 _HEADER_WORDS = ({"hp", "telepon", "telp", "phone", "handphone", "ponsel", "mobile", "wa", "whatsapp"}, {"nomor"})
 
 
@@ -66,13 +67,24 @@ def _collect(records, delimiter: str) -> PhoneList:
             raise SheetRefused(N_("The file has more than %(count)s numbers. Split it into smaller files."),
                                count=f"{MAX_NUMBERS:,}".replace(",", "."))
         value = cells[column].strip() if column < len(cells) else ""
-        try:
-            phones.append(normalize_mobile(value))
-        except InvalidPhone:
+        phone = _mobile(value)
+        if phone:
+            phones.append(phone)
+        else:
             invalid.append((number, value[:QUOTE]))
     if not lines:
         raise SheetRefused(N_("The file holds no phone numbers."))
     return PhoneList(lines, phones, invalid, column, header, delimiter)
+
+
+def _mobile(value: str) -> str | None:
+    # phonenumbers reads letters as a keypad's digits; in a list they are a typing slip or a note.
+    if _LETTERS.search(value):
+        return None
+    try:
+        return normalize_mobile(value)
+    except InvalidPhone:
+        return None
 
 
 def _phone_column(cells: list[str]) -> int | None:

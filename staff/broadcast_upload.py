@@ -135,7 +135,8 @@ def broadcast_upload_invalid():
         flash(str(GONE), "warning")
         return redirect(url_for("staff.broadcast_new"))
     body = ([str(line), value] for line, value in numbers.invalid)
-    name = f"{kept[0]['name'].rsplit('.', 1)[0]}-{_('invalid-numbers')}.csv"
+    suffix = _("invalid-numbers")
+    name = f"{kept[0]['name'].rsplit('.', 1)[0]}-{suffix}.csv"
     return Response(exports.csv_chunks([_("Line"), _("Value")], body, numbers.delimiter),
                     mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{secure_filename(name) or "invalid.csv"}"'})
