@@ -136,6 +136,9 @@ def broadcast_new():
     uploaded = broadcast_upload.phone_list(form) if form.audience.data == UPLOAD else None
     if form.audience.data == UPLOAD and uploaded is None:
         return _compose_page(form)
+    if uploaded and not uploaded.numbers.phones:
+        form.phone_file.errors = [_("No line of the file holds an Indonesian mobile number.")]
+        return _compose_page(form, uploaded=uploaded)
     audience = {"phones": uploaded.numbers.phones} if uploaded else form.raw_audience()
     try:
         broadcasts.parse_send_at(form.send_at.data)

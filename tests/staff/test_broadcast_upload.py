@@ -22,6 +22,8 @@ from office.roles import PERMISSIONS
 from office.roles import Action
 from office.roles import Role
 from staff import uploads
+from tests.conftest import STAFF_PASSWORD
+from tests.conftest import FreshClient
 from tests.helpers import add_subscribers
 from tests.staff.test_spreadsheets import _no_uploads_left  # noqa: F401  (autouse: each test's uploads removed)
 from tests.staff.test_spreadsheets import uploaded_files
@@ -173,6 +175,15 @@ def test_a_file_that_is_not_a_phone_list_is_refused_beside_the_field(app, operat
     assert set(uploaded_files(app)) == before and broadcast_count() == 0
 
 
+def test_a_list_without_any_valid_number_says_so_and_lists_its_lines(app, operator):
+    response = post(operator, {**FIELDS, "preview": "1"}, csv_list("HP", "0812", "nol delapan"))
+    assert response.status_code == 400
+    page = page_of(response)
+    assert re.search(r'id="phone_file-error" role="alert">No line of the file holds an Indonesian mobile', page)
+    assert "<td>2</td><td>0812</td>" in page and "<td>3</td><td>nol delapan</td>" in page
+    assert 'name="confirm"' not in page and broadcast_count() == 0
+
+
 def test_a_list_of_100001_numbers_is_refused_with_the_reason(app, operator):
     data = csv_list(*(f"0812{n:08d}" for n in range(100_001)))
     response = post(operator, {**FIELDS, "preview": "1"}, data)
@@ -219,6 +230,22 @@ def test_the_kept_list_belongs_to_the_user_who_uploaded_it(app, operator, staff_
     other = staff_client("admin")
     response = post(other, form)
     assert response.status_code == 400 and broadcast_count() == 0
+
+
+def test_the_composer_checks_its_own_csrf_token_since_it_is_exempt_from_the_app_wide_check(make_app, make_staff):
+    app = make_app({"WTF_CSRF_ENABLED": True})
+    app.test_client_class = FreshClient
+    with app.app_context():
+        user = make_staff("operator")
+        client = app.test_client()
+        token_of = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+        token = token_of.search(page_of(client.get("/staff/login"))).group(1)
+        client.post("/staff/login", data={"username": user.username, "password": STAFF_PASSWORD, "csrf_token": token})
+        refused = post(client, {**FIELDS, "preview": "1"}, csv_list("081234567890"))
+        assert refused.status_code == 400 and 'data-preview="recipients"' not in page_of(refused)
+        token = token_of.search(page_of(client.get("/staff/broadcasts/new"))).group(1)
+        accepted = post(client, {**FIELDS, "preview": "1", "csrf_token": token}, csv_list("081234567890"))
+        assert accepted.status_code == 200 and 'data-preview="recipients">1<' in page_of(accepted)
 
 
 @pytest.mark.parametrize("role", list(Role))
