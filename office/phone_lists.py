@@ -14,6 +14,7 @@ from office.imports import SheetRefused
 from office.imports import read_records
 from office.phones import InvalidPhone
 from office.phones import normalize_mobile
+from office.xlsx_rows import xlsx_rows
 
 MAX_NUMBERS = 100_000
 # 100,000 numbers with a name beside each fit easily; a list is never a whole register.
@@ -47,6 +48,8 @@ def read_phone_list(data: bytes) -> PhoneList:
         raise SheetRefused(N_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise SheetRefused(N_("The file is larger than %(size)s MB."), size=MAX_BYTES // (1024 * 1024))
+    if data.startswith(b"PK\x03\x04"):
+        return _collect(xlsx_rows(data), ",")
     return _collect(*read_records(data))
 
 
