@@ -153,7 +153,8 @@ def create(text, text_en, raw_audience, *, send_at=None, urgent=False, actor: st
            max_phones: int = MAX_PHONES) -> tuple[Broadcast, Preview]:
     """Create a broadcast and start it (now or at `send_at`); returns it with its preview.
 
-    An urgent broadcast is sent during quiet hours too; say so only for real emergencies.
+    An urgent broadcast is sent during quiet hours too; say so only for real emergencies. A list of phones
+    holds at most `max_phones` (as clean_audience).
 
     :raise DomainError: for bad texts, audience or time, or when no one would receive it.
     """
