@@ -4,7 +4,7 @@ An audience is one of
     {"all": true}                            every subscriber
     {"kelurahan": ["Menteng", ...]}          subscribers of those kelurahan
     {"service": "KTP", "status": "READY"}    applicants of a service and/or in a status
-    {"phones": ["0812...", ...]}             a pasted list (numbers that are not valid are reported)
+    {"phones": ["0812...", ...]}             a pasted or uploaded list (numbers not valid are reported)
 Opted-out phones and duplicates are always removed; each recipient keeps their language.
 """
 from dataclasses import dataclass
@@ -38,8 +38,11 @@ class Reach:
     invalid: list
 
 
-def clean_audience(raw) -> tuple[dict, list[str]]:
+def clean_audience(raw, max_phones: int = MAX_PHONES) -> tuple[dict, list[str]]:
     """The audience in its stored form, and the pasted numbers that are not phone numbers.
+
+    A list of phones holds at most `max_phones`: the API's pasted lists keep MAX_PHONES, the console's
+    uploaded lists (office.phone_lists) go further.
 
     :raise DomainError: when it is not one of the documented forms or names an unknown kelurahan,
         service or status.
@@ -54,7 +57,7 @@ def clean_audience(raw) -> tuple[dict, list[str]]:
     if "kelurahan" in raw:
         return {"kelurahan": _kelurahan_names(raw["kelurahan"])}, []
     if "phones" in raw:
-        return _phone_list(raw["phones"])
+        return _phone_list(raw["phones"], max_phones)
     audience = {}
     if "service" in raw:
         service = catalog.get_service(raw["service"]) if isinstance(raw["service"], str) else None
@@ -81,9 +84,9 @@ def _kelurahan_names(values) -> list[str]:
     return names
 
 
-def _phone_list(values) -> tuple[dict, list[str]]:
-    if not isinstance(values, list) or not values or len(values) > MAX_PHONES:
-        raise DomainError(f"phones must be a list of 1 to {MAX_PHONES} numbers.", code="invalid_audience")
+def _phone_list(values, max_phones: int) -> tuple[dict, list[str]]:
+    if not isinstance(values, list) or not values or len(values) > max_phones:
+        raise DomainError(f"phones must be a list of 1 to {max_phones} numbers.", code="invalid_audience")
     phones, invalid = [], []
     for value in values:
         try:

@@ -22,6 +22,7 @@ from office import after_commit
 from office import audit
 from office import clock
 from office import outbox
+from office.audience import MAX_PHONES
 from office.audience import Reach
 from office.audience import clean_audience
 from office.audience import resolve
@@ -100,11 +101,11 @@ def _texts(text: str, text_en: str | None) -> dict:
     return {"id": text, "en": text_en or text}
 
 
-def preview(text, text_en, raw_audience) -> Preview:
-    """What a broadcast would reach and cost, without creating anything."""
+def preview(text, text_en, raw_audience, *, max_phones: int = MAX_PHONES) -> Preview:
+    """What a broadcast would reach and cost, without creating anything; `max_phones` as clean_audience."""
     text = clean_text(text, "text", required=True)
     text_en = clean_text(text_en, "text_en", required=False)
-    audience, invalid = clean_audience(raw_audience)
+    audience, invalid = clean_audience(raw_audience, max_phones)
     return _preview(text, text_en, resolve(audience, invalid))
 
 
@@ -148,16 +149,18 @@ def parse_send_at(value) -> datetime | None:
     return moment if moment > now else None
 
 
-def create(text, text_en, raw_audience, *, send_at=None, urgent=False, actor: str) -> tuple[Broadcast, Preview]:
+def create(text, text_en, raw_audience, *, send_at=None, urgent=False, actor: str,
+           max_phones: int = MAX_PHONES) -> tuple[Broadcast, Preview]:
     """Create a broadcast and start it (now or at `send_at`); returns it with its preview.
 
-    An urgent broadcast is sent during quiet hours too; say so only for real emergencies.
+    An urgent broadcast is sent during quiet hours too; say so only for real emergencies. A list of phones
+    holds at most `max_phones` (as clean_audience).
 
     :raise DomainError: for bad texts, audience or time, or when no one would receive it.
     """
     text = clean_text(text, "text", required=True)
     text_en = clean_text(text_en, "text_en", required=False)
-    audience, invalid = clean_audience(raw_audience)
+    audience, invalid = clean_audience(raw_audience, max_phones)
     if not isinstance(urgent, bool):
         raise DomainError("urgent must be true or false.", code="invalid_field")
     when = parse_send_at(send_at)

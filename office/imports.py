@@ -95,15 +95,21 @@ def read_sheet(data: bytes) -> Sheet:
         raise SheetRefused(N_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise SheetRefused(N_("The file is larger than %(size)s MB."), size=MAX_BYTES // (1024 * 1024))
+    return _collect(*read_records(data))
+
+
+def read_records(data: bytes):
+    """The rows of a CSV or .xlsx file as lists of cell texts, lazily, and the CSV's delimiter ("," for .xlsx).
+
+    :raise SheetRefused: when it is neither (also while the rows are being read).
+    """
     if data.startswith(b"PK\x03\x04"):
-        records, delimiter = _xlsx_records(data), ","
-    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        return _xlsx_records(data), ","
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise SheetRefused(N_("This is an old Excel .xls file. In Excel choose Save As, then .xlsx or CSV."))
-    else:
-        text = _decode(data)
-        delimiter = _delimiter(text)
-        records = _csv_records(text, delimiter)
-    return _collect(records, delimiter)
+    text = _decode(data)
+    delimiter = _delimiter(text)
+    return _csv_records(text, delimiter), delimiter
 
 
 def _decode(data: bytes) -> str:

@@ -151,7 +151,8 @@ class Broadcast(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str | None] = mapped_column(Text)
-    audience: Mapped[dict] = mapped_column(JSON)
+    # Deferred: an uploaded list holds up to 100,000 phones, which listing broadcasts must not load.
+    audience: Mapped[dict] = mapped_column(JSON, deferred=True)
     status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     send_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,4 +1,5 @@
 """Phone numbers: whatever people type, stored as E.164."""
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -17,7 +18,7 @@ def normalize(raw: str | None, region: str = "ID") -> str:
     """
     if not isinstance(raw, str):
         _parse(raw, region)  # raises: the number is missing, or not text
-    return _e164(raw, region)
+    return (region == "ID" and plain_mobile(raw)) or _e164(raw, region)
 
 
 # Every hop of a USSD session brings the same number again, and parsing it costs more than the rest of
@@ -32,6 +33,9 @@ def normalize_mobile(raw: str | None) -> str:
 
     :raise InvalidPhone: for anything else, foreign and landline numbers included.
     """
+    plain = plain_mobile(raw) if isinstance(raw, str) else None
+    if plain:
+        return plain
     number = _parse(raw, "ID")
     if phonenumbers.region_code_for_number(number) != "ID" or phonenumbers.number_type(number) not in _MOBILE:
         raise InvalidPhone("The phone must be an Indonesian mobile number (08..., or +62 8...) so the "
@@ -40,6 +44,25 @@ def normalize_mobile(raw: str | None) -> str:
 
 
 _MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+# A full parse costs ~30 us, 3 s for an uploaded list of 100,000. Indonesian mobiles written the usual ways
+# are recognised by phonenumbers' own pattern for them, which no other Indonesian number type overlaps.
+_ID_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("ID").mobile.national_number_pattern,
+                        re.ASCII)
+_PLAIN = re.compile(r"(?:\+62|62|0)?(8[0-9]{6,13})", re.ASCII)
+_SEPARATORS = str.maketrans("", "", " -.()")
+
+
+def plain_mobile(raw: str) -> str | None:
+    """`raw` as E.164 when it is an Indonesian mobile written plainly (0812-..., 62812..., +62 812...,
+    812...); None when only a full parse can tell, so callers fall back to one.
+    """
+    text = raw.strip()
+    if len(text) > 32:
+        return None
+    match = _PLAIN.fullmatch(text.translate(_SEPARATORS))
+    if match is None or not _ID_MOBILE.fullmatch(match[1]):
+        return None
+    return "+62" + match[1]
 
 
 def _parse(raw: str | None, region: str) -> phonenumbers.PhoneNumber:

@@ -13,6 +13,7 @@ from staff import apikeys  # noqa: E402,F401
 from staff import applications  # noqa: E402,F401
 from staff import audit  # noqa: E402,F401
 from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
+from staff import broadcast_upload  # noqa: E402,F401
 from staff import broadcasts  # noqa: E402,F401
 from staff import bulk  # noqa: E402,F401
 from staff import catalog  # noqa: E402,F401

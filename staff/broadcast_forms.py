@@ -8,6 +8,7 @@ import json
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField
 from wtforms import HiddenField
 from wtforms import RadioField
@@ -27,10 +28,12 @@ from office.broadcasts import MAX_SEGMENTS
 from office.gsm import GSM7_PART_LIMIT
 from office.i18n import page_language
 from office.i18n import pick
+from office.phone_lists import MAX_BYTES
+from office.phone_lists import MAX_NUMBERS
 
 REQUIRED = _l("Fill in this field.")
 TOO_LONG = _l("This is too long.")
-ALL, KELURAHAN, APPLICANTS = "all", "kelurahan", "applicants"
+ALL, KELURAHAN, APPLICANTS, UPLOAD = "all", "kelurahan", "applicants", "upload"
 # The most characters MAX_SEGMENTS segments can carry; the domain then counts the segments themselves.
 MAX_TEXT = MAX_SEGMENTS * GSM7_PART_LIMIT
 
@@ -71,12 +74,21 @@ class BroadcastForm(FlaskForm):
     audience = RadioField(_l("Who receives it"), default=ALL, validate_choice=False,
                           choices=[SelectChoice(ALL, _l("All subscribers")),
                                    SelectChoice(KELURAHAN, _l("Subscribers of some kelurahan")),
-                                   SelectChoice(APPLICANTS, _l("Applicants of a service and/or in a status"))])
+                                   SelectChoice(APPLICANTS, _l("Applicants of a service and/or in a status")),
+                                   SelectChoice(UPLOAD, _l("Phone list (upload a file)"))])
     kelurahan = SelectMultipleField(_l("Kelurahan"), choices=kelurahan_choices, validate_choice=False,
                                     description=_l("Hold Ctrl (or Cmd) to choose more than one."),
                                     render_kw={"size": 6})
     service = SelectField(_l("Service"), choices=service_choices, validate_choice=False)
     status = SelectField(_l("Application status"), choices=status_choices, validate_choice=False)
+    # Read by the view (staff.broadcast_upload), which keeps it between the preview and the confirm.
+    phone_file = FileField(_l("Phone list file"),
+                           description=_l("CSV or Excel .xlsx, at most %(size)s MB and %(count)s numbers: the "
+                                          "phone in the first column, or in the column headed HP, Telepon, Phone "
+                                          "or Nomor. A header row is optional.",
+                                          size=MAX_BYTES // (1024 * 1024), count=f"{MAX_NUMBERS:,}".replace(",", ".")),
+                           render_kw={"accept": ".csv,.xlsx,text/csv,"
+                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     send_at = StringField(_l("Send at (office time, WIB)"), filters=[_plain],
                           validators=[Length(max=40, message=TOO_LONG)],
                           description=_l("Leave empty to send now; at most 90 days ahead."),
@@ -85,9 +97,11 @@ class BroadcastForm(FlaskForm):
                           description=_l("Only for real emergencies: recipients are woken at night."))
     # What the preview showed, so a confirm of texts changed since is shown again instead of sent.
     previewed = HiddenField()
+    # The kept upload the audience was read from, set by the view: a new file is a new audience.
+    upload_token = None
 
     def validate_audience(self, field):
-        if field.data not in (ALL, KELURAHAN, APPLICANTS):
+        if field.data not in (ALL, KELURAHAN, APPLICANTS, UPLOAD):
             raise ValidationError(_l("Choose who receives it."))
 
     def validate_kelurahan(self, field):
@@ -103,7 +117,7 @@ class BroadcastForm(FlaskForm):
             raise ValidationError(_l("Choose a service, a status, or both."))
 
     def raw_audience(self) -> dict:
-        """The audience in the shape office.audience.clean_audience reads."""
+        """The audience in the shape office.audience.clean_audience reads (an uploaded list's is the view's)."""
         if self.audience.data == KELURAHAN:
             return {"kelurahan": list(self.kelurahan.data)}
         if self.audience.data == APPLICANTS:
@@ -113,8 +127,8 @@ class BroadcastForm(FlaskForm):
 
     def fingerprint(self) -> str:
         """A digest of everything the preview's figures depend on."""
-        shown = [self.text.data, self.text_en.data or "", self.raw_audience(), self.send_at.data or "",
-                 bool(self.urgent.data)]
+        audience = {"upload": self.upload_token} if self.audience.data == UPLOAD else self.raw_audience()
+        shown = [self.text.data, self.text_en.data or "", audience, self.send_at.data or "", bool(self.urgent.data)]
         return hashlib.sha256(json.dumps(shown, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
 
 

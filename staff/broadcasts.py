@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from extensions import csrf
 from extensions import db
 from office import broadcasts
 from office import gsm
@@ -24,12 +26,15 @@ from office import outbox
 from office.errors import DomainError
 from office.errors import NotFound
 from office.models import Broadcast
+from office.phone_lists import MAX_NUMBERS
 from office.privacy import mask_phone
 from office.roles import Action
 from office.roles import Role
 from staff import access
 from staff import bp
+from staff import broadcast_upload
 from staff.broadcast_forms import REQUIRED
+from staff.broadcast_forms import UPLOAD
 from staff.broadcast_forms import BroadcastForm
 from staff.broadcast_forms import CancelForm
 
@@ -87,11 +92,12 @@ def _as_sent(form: BroadcastForm) -> dict:
             if (sent := broadcasts.clean_text(text, "text", required=False))}
 
 
-def _compose_page(form: BroadcastForm, summary=None):
+def _compose_page(form: BroadcastForm, summary=None, uploaded=None):
     status = 400 if form.errors else 200
     return render_template("staff/broadcasts/compose.html", form=form, summary=summary, admin=_is_admin(),
                            sent=_as_sent(form) if summary else {}, gsm_tables=GSM_TABLES,
-                           cost_per_segment=_cost_per_segment()), status
+                           cost_per_segment=_cost_per_segment(), uploaded=uploaded,
+                           listed_invalid=broadcast_upload.LISTED_INVALID), status
 
 
 def _cost_per_segment() -> int:
@@ -107,31 +113,52 @@ def broadcasts_list():
 
 
 @bp.route("/broadcasts/new", methods=["GET", "POST"])
+# The form's own token is checked instead (BroadcastForm is a FlaskForm): the app-wide check would read the
+# body before this view could allow a phone list's size.
+@csrf.exempt
 @access.requires(Action.BROADCAST)
 def broadcast_new():
-    form = BroadcastForm()
-    if not form.validate_on_submit():
+    too_large = broadcast_upload.allow_list_size()
+    if too_large:
+        return too_large
+    try:
+        form = BroadcastForm()
+        submitted = form.validate_on_submit()
+    except RequestEntityTooLarge:
+        return broadcast_upload.too_large()
+    if request.args.get("too_large") and not form.is_submitted():
+        broadcast_upload.mark_too_large(form)
+    if not submitted:
         return _compose_page(form)
     if form.urgent.data and not _is_admin():
         form.urgent.errors = [_("Only an administrator may send an urgent broadcast.")]
         return _compose_page(form)
+    uploaded = broadcast_upload.phone_list(form) if form.audience.data == UPLOAD else None
+    if form.audience.data == UPLOAD and uploaded is None:
+        return _compose_page(form)
+    if uploaded and not uploaded.numbers.phones:
+        form.phone_file.errors = [_("No line of the file holds an Indonesian mobile number.")]
+        return _compose_page(form, uploaded=uploaded)
+    audience = {"phones": uploaded.numbers.phones} if uploaded else form.raw_audience()
     try:
         broadcasts.parse_send_at(form.send_at.data)
-        summary = broadcasts.preview(form.text.data, form.text_en.data or None, form.raw_audience())
+        summary = broadcasts.preview(form.text.data, form.text_en.data or None, audience, max_phones=MAX_NUMBERS)
     except DomainError as exc:
         _refused(form, exc)
-        return _compose_page(form)
+        return _compose_page(form, uploaded=uploaded)
     if "confirm" not in request.form or form.previewed.data != form.fingerprint():
         form.previewed.data = form.fingerprint()
-        return _compose_page(form, summary)
+        return _compose_page(form, summary, uploaded)
     try:
-        broadcast, _summary = broadcasts.create(form.text.data, form.text_en.data or None, form.raw_audience(),
+        broadcast, _summary = broadcasts.create(form.text.data, form.text_en.data or None, audience,
                                                 send_at=form.send_at.data or None, urgent=bool(form.urgent.data),
-                                                actor=current_user.username)
+                                                actor=current_user.username, max_phones=MAX_NUMBERS)
     except DomainError as exc:
         _refused(form, exc)
-        return _compose_page(form)
+        return _compose_page(form, uploaded=uploaded)
     db.session.commit()
+    if uploaded:
+        broadcast_upload.forget()
     if broadcast.send_at > broadcast.created_at:
         flash(_("Broadcast to %(count)s recipients scheduled.", count=broadcast.recipients), "success")
     else:
