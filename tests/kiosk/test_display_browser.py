@@ -42,7 +42,7 @@ class Display:
 
     def open(self):
         self.page.goto(self.url + "/kiosk/display")
-        self.page.wait_for_function("document.querySelector('#display').dataset.version")
+        self.page.wait_for_function("() => document.querySelector('#display').dataset.version")
         return self
 
     def wait_for_number(self, number, timeout=10_000):
@@ -142,7 +142,7 @@ def test_without_its_audio_a_call_still_shows_and_stays_silent(display, app, tmp
     display.page.mouse.click(10, 10)
     call("3", "C")
     display.wait_for_number("C001")
-    display.page.wait_for_function("document.querySelector('#display').dataset.spoken?.endsWith('silent')",
+    display.page.wait_for_function("() => document.querySelector('#display').dataset.spoken?.endsWith('silent')",
                                    timeout=30_000)
 
 
@@ -187,7 +187,7 @@ def test_the_display_reads_from_across_the_room(display, artifacts_dir, capsys):
     demo_calls()
     display.page.wait_for_function("v => document.querySelector('#display').dataset.version === v",
                                    arg=queue_board.board().version, timeout=10_000)
-    display.page.wait_for_function("document.querySelector('.clock .time').textContent !== '--.--'")
+    display.page.wait_for_function("() => document.querySelector('.clock .time').textContent !== '--.--'")
     measured = measure(display.page)
     assert small_texts(measured, TEXT_PX) == []
     assert low_contrast(measured) == []
@@ -206,7 +206,7 @@ def test_the_display_reads_from_across_the_room(display, artifacts_dir, capsys):
     shutil.copy(path, os.path.join(ROOT, "docs", "screenshots", "queue-display.png"))
     # A smaller TV shows the same board, scaled to fit.
     display.page.set_viewport_size({"width": 1366, "height": 768})
-    display.page.wait_for_function("document.querySelector('#display').getBoundingClientRect().width <= 1366")
+    display.page.wait_for_function("() => document.querySelector('#display').getBoundingClientRect().width <= 1366")
     box = display.page.eval_on_selector("#display", "el => el.getBoundingClientRect().toJSON()")
     assert 1364 <= box["width"] <= 1366 and 767 <= box["height"] <= 768
     display.page.screenshot(path=os.path.join(artifacts_dir, "queue-display-1366x768.png"))

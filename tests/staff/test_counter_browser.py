@@ -27,7 +27,7 @@ def signed_in_panel(browser, live_server, user, viewport):
 
 
 def shows(page, number):
-    page.wait_for_function(f"document.getElementById('ticket-number').textContent.trim() === '{number}'")
+    page.wait_for_function(f"() => document.getElementById('ticket-number').textContent.trim() === '{number}'")
 
 
 @pytest.mark.browser
@@ -39,7 +39,7 @@ def test_a_clerk_serves_the_queue_with_the_keyboard_alone(browser, live_server, 
     page = signed_in_panel(browser, live_server, clerk, LAPTOP)
     keys = page.keyboard
     # Loket 1 is the first choice, focused once the page has settled.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'counter'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'counter'")
     keys.press("Tab")
     keys.press("Enter")
     page.wait_for_selector("h1:text('Loket 1')")
@@ -85,7 +85,7 @@ def test_the_panel_works_on_a_phone_and_its_line_refreshes_by_itself(browser, li
     shows(page, "A001")
     queue.issue("D", priority=True)
     db.session.commit()
-    page.wait_for_function("document.getElementById('line').textContent.includes('D001')", timeout=15_000)
+    page.wait_for_function("() => document.getElementById('line').textContent.includes('D001')", timeout=15_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=os.path.join(artifacts_dir, "queue-counter-390.png"), full_page=True)
 

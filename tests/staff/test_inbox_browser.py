@@ -63,9 +63,9 @@ def test_a_clerk_verifies_a_complaint_and_answers_it_by_sms(browser, live_server
     page.wait_for_selector(".badge.state-diverifikasi")
 
     page.select_option("#template", label="Sedang diproses")
-    page.wait_for_function("document.getElementById('text').value.startsWith('Terima kasih')")
+    page.wait_for_function("() => document.getElementById('text').value.startsWith('Terima kasih')")
     page.fill("#text", "Terima kasih 🙏 aduan Anda kami proses.")
-    page.wait_for_function("document.getElementById('sms-counter').textContent.includes('UCS-2')")
+    page.wait_for_function("() => document.getElementById('sms-counter').textContent.includes('UCS-2')")
     page.screenshot(path=os.path.join(artifacts_dir, "console-inbox-item.png"), full_page=True)
     page.click("#reply-form button.primary")
     page.wait_for_selector("text=SMS")

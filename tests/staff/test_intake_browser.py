@@ -67,7 +67,7 @@ def test_a_clerk_registers_keyboard_only_and_gets_a_printable_receipt(browser, l
     assert application.missing_requirements == [catalog.get_service("KTP").requirements[1]]
     assert page.url.endswith(f"/staff/applications/{application.reference}/receipt")
     # Ready to print: the Print button has the focus, so Enter prints.
-    page.wait_for_function("document.activeElement.textContent === 'Cetak'")
+    page.wait_for_function("() => document.activeElement.textContent === 'Cetak'")
 
     qr = os.path.join(artifacts_dir, "receipt-qr.png")
     page.locator(".receipt-paper div.qr").screenshot(path=qr)
@@ -100,7 +100,7 @@ def test_a_clerk_registers_keyboard_only_and_gets_a_printable_receipt(browser, l
     page.locator(".receipt-tools").get_by_role("link", name="Permohonan baru").focus()
     keys.press("Enter")
     page.wait_for_url(f"{live_server.url}/staff/intake")
-    page.wait_for_function("document.activeElement.id === 'service-search'")
+    page.wait_for_function("() => document.activeElement.id === 'service-search'")
     assert page.input_value("#applicant_name") == ""
     page.context.close()
 
@@ -152,7 +152,7 @@ def test_a_refused_phone_is_shown_beside_the_field_and_the_clerk_can_fix_it(brow
     keys.press("Enter")  # from the kelurahan list
     page.wait_for_selector("#phone-error")
     assert page.inner_text("#phone-error") == "Hanya nomor HP Indonesia (08...)."
-    page.wait_for_function("document.activeElement.id === 'phone'")  # the field in error takes the focus
+    page.wait_for_function("() => document.activeElement.id === 'phone'")  # the field in error takes the focus
     assert page.input_value("#applicant_name") == "Ani" and page.input_value("#service") == "LEGAL"
     page.fill("#phone", "081355556666")
     keys.press("Enter")
