@@ -57,10 +57,9 @@ def require_api_key():
         return error(401, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
     g.api_key = key
     g.actor = f"api:{key.name}"
-    view = current_app.view_functions.get(request.endpoint)
-    # No view: the router answers the unknown path (404) or method (405) next. A view without `needs` is a
-    # mistake (the scope table's test catches it); until then no key may use it.
-    scope = getattr(view, "required_scope", UNMARKED) if view else None
+    # A view without `needs` is a mistake (the scope table's test catches it); until it is marked no key may use
+    # it. (An unknown path or method never gets here: it matched no route of this blueprint.)
+    scope = getattr(current_app.view_functions[request.endpoint], "required_scope", UNMARKED)
     allowed = scope is None or (scope is not UNMARKED and apikeys.may(key, scope))
     # Counted even when refused: the key was presented and checked.
     db.session.commit()

@@ -71,7 +71,7 @@ def _visible(reference) -> Application:
     exist or belongs to another kelurahan (as the console answers a kelurahan account)."""
     application = applications.get_by_reference(reference)
     if not apikeys.sees(g.api_key, application):
-        raise NotFound(f"No application has the reference {reference!r}.")
+        raise NotFound("No application with that reference.")
     return application
 
 
