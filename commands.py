@@ -144,10 +144,13 @@ def create_api_key_command(name, scopes, kelurahan):
 def list_api_keys_command():
     """List the API keys, the ones in use first: id, prefix, name, scopes, kelurahan, uses, last use, state."""
     rows = [("ID", "PREFIX", "NAME", "SCOPES", "KELURAHAN", "USES", "LAST USED (UTC)", "STATE")]
-    for key in apikeys.keys():
+    keys = apikeys.keys()
+    usage = apikeys.usage(keys)
+    for key in keys:
         scopes = "all (from before scopes)" if key.scopes is None else ",".join(apikeys.scopes_of(key))
+        used = usage[key.id]
         rows.append((str(key.id), f"lk_{key.prefix}", key.name, scopes, key.kelurahan.name if key.kelurahan else "-",
-                     str(key.use_count), _minute(key.last_used_at) or "never",
+                     str(used.count), _minute(used.last_used_at) or "never",
                      f"revoked {_minute(key.revoked_at)}" if key.revoked_at else "active"))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:

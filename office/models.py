@@ -380,6 +380,7 @@ class ApiKey(db.Model):
     scopes: Mapped[list | None] = mapped_column(JSON)
     # Set: the key sees and registers only this kelurahan's applications and their messages.
     kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    # Uses folded in from Redis by office.apikeys.fold_uses (office.apikeys.usage adds those not folded yet).
     use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kelurahan: Mapped[Kelurahan | None] = relationship()
 

@@ -34,8 +34,9 @@ def api_keys():
         else:
             db.session.commit()
             return shown_once("staff/admin/api_key_created.html", key=key, token=token)
-    return render_template("staff/admin/api_keys.html", form=form, keys=apikeys.keys(), scopes_of=apikeys.scopes_of,
-                           scope_labels=apikeys.SCOPE_LABELS), 400 if form.errors else 200
+    keys = apikeys.keys()
+    return render_template("staff/admin/api_keys.html", form=form, keys=keys, usage=apikeys.usage(keys),
+                           scopes_of=apikeys.scopes_of, scope_labels=apikeys.SCOPE_LABELS), 400 if form.errors else 200
 
 
 @bp.route("/api-keys/<int:key_id>/revoke", methods=["GET", "POST"])

@@ -139,4 +139,7 @@ def test_every_use_is_counted_refused_ones_too_and_bad_keys_not(client, app):
     client.get("/api/v1/services", headers={"Authorization": headers["Authorization"] + "x"})
     client.get("/api/v1/openapi.json", headers=headers)
     row = db.session.scalar(select(ApiKey))
-    assert row.use_count == 4 and row.last_used_at is not None
+    used = apikeys.usage([row])[row.id]
+    assert used.count == 4 and used.last_used_at is not None
+    apikeys.fold_uses()
+    assert (row.use_count, row.last_used_at) == (used.count, used.last_used_at)

@@ -113,14 +113,49 @@ def test_a_key_is_found_by_its_id_or_its_prefix_as_listed(app):
             apikeys.find_key(text)
 
 
-def test_each_verification_counts_one_use_and_stamps_the_time(app):
+def test_each_verification_counts_one_use_in_redis_and_folding_moves_them_to_the_row_once(app, redis):
     key, token = apikeys.create_key("Agency", actor="test")
+    other, _token = apikeys.create_key("Other", actor="test")
     db.session.commit()
-    assert (key.use_count, key.last_used_at) == (0, None)
+    assert apikeys.usage([key])[key.id] == apikeys.Usage(0, None)
     for _ in range(3):
         apikeys.verify(token)
-    db.session.commit()
-    assert key.use_count == 3 and key.last_used_at is not None
     assert apikeys.verify(token + "x") is None
     db.session.commit()
-    assert key.use_count == 3
+    assert (key.use_count, key.last_used_at) == (0, None)  # no write to the row per request
+    counted = apikeys.usage([key, other])
+    assert counted[key.id].count == 3 and counted[key.id].last_used_at is not None
+    assert counted[other.id] == apikeys.Usage(0, None)
+    assert apikeys.fold_uses() == 3
+    assert (key.use_count, key.last_used_at) == (3, counted[key.id].last_used_at)
+    assert redis.hgetall(apikeys.USES) == {} and redis.hgetall(apikeys.LAST_USED) == {}
+    assert apikeys.fold_uses() == 0 and key.use_count == 3
+    apikeys.verify(token)
+    db.session.commit()
+    assert apikeys.usage([key])[key.id].count == 4
+    assert apikeys.fold_uses() == 1 and key.use_count == 4 and other.use_count == 0
+
+
+def test_with_redis_down_a_use_is_counted_in_the_row(app, make_app):
+    from tests.redis_server import free_port
+
+    dead = make_app({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    with dead.app_context():
+        key, token = apikeys.create_key("Agency", actor="test")
+        db.session.commit()
+        key_id = key.id
+    response = dead.test_client().get("/api/v1/services", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    row = db.session.get(ApiKey, key_id)
+    assert row.use_count == 1 and row.last_used_at is not None
+
+
+def test_the_workers_housekeeping_folds_the_counted_uses(app):
+    from jobs import schedule
+
+    key, token = apikeys.create_key("Agency", actor="test")
+    db.session.commit()
+    apikeys.verify(token)
+    apikeys.verify(token)
+    assert schedule.housekeeping()["api_key_uses"] == 2
+    assert key.use_count == 2
