@@ -50,7 +50,7 @@ def throughput(app, headers: dict, threads: int, runs: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=1000, help="requests per measurement (per thread)")
+    parser.add_argument("--runs", type=int, default=1000, help="requests per mode and round (the threads share them)")
     parser.add_argument("--threads", type=int, default=4, help="threads sending at once")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the modes")
     parser.add_argument("--database-url", help="a PostgreSQL database to use (it is emptied)")
