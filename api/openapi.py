@@ -142,7 +142,8 @@ DOCUMENT = {
     "paths": {},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "A key from `flask --app app create-api-key NAME`"}},
+                                       "description": "A key from `flask --app app create-api-key NAME [--scope S ...] "
+                                                      "[--kelurahan K]` or the console's API keys page"}},
         "schemas": {
             "Status": {"type": "string", "enum": list(lifecycle.STATUSES)},
             "Phone": {"type": "string", "pattern": phones.MOBILE_PATTERN, "example": "0812-3456-7890",
