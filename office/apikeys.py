@@ -48,13 +48,6 @@ SCOPE_LABELS = {
 NOT_FOR_KELURAHAN = frozenset({Scope.BROADCAST})
 
 
-class InsufficientScope(DomainError):
-    """The key is valid but lacks the scope the request needs; `scope` in the details names it."""
-
-    code = "insufficient_scope"
-    http_status = 403
-
-
 class OtherKelurahan(DomainError):
     """A kelurahan key asked to register an application of another kelurahan."""
 
@@ -130,12 +123,6 @@ def scopes_of(key: ApiKey) -> list[Scope]:
 def may(key: ApiKey, scope: Scope) -> bool:
     """True when `key` may do what `scope` covers."""
     return scope in scopes_of(key) and not (key.kelurahan_id is not None and scope in NOT_FOR_KELURAHAN)
-
-
-def require(key: ApiKey, scope: Scope) -> None:
-    """:raise InsufficientScope: naming `scope`, unless `key` may do it."""
-    if not may(key, scope):
-        raise InsufficientScope(f"This API key lacks the scope {scope.value!r}.", scope=scope.value)
 
 
 def kelurahan_of(key: ApiKey) -> int | None:
