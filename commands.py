@@ -126,15 +126,53 @@ def _seed_queue() -> None:
 
 @click.command("create-api-key")
 @click.argument("name")
-def create_api_key_command(name):
+@click.option("--scope", "scopes", multiple=True, type=click.Choice([scope.value for scope in apikeys.Scope]),
+              help="What the key may do; repeat for more. Without any: every scope.")
+@click.option("--kelurahan", help="Limit the key to this kelurahan's applications and their SMS (name or code).")
+def create_api_key_command(name, scopes, kelurahan):
     """Create an API key for NAME; the key is printed once, alone on the last line."""
     try:
-        _key, token = apikeys.create_key(name, actor="cli")
+        _key, token = apikeys.create_key(name, scopes=list(scopes) or None, kelurahan=kelurahan, actor="cli")
     except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        raise _field_error(exc) from None
     db.session.commit()
     click.echo(f"API key for {name} (store it now, it is not shown again):")
     click.echo(token)
+
+
+@click.command("list-api-keys")
+def list_api_keys_command():
+    """List the API keys, the ones in use first: id, prefix, name, scopes, kelurahan, uses, last use, state."""
+    rows = [("ID", "PREFIX", "NAME", "SCOPES", "KELURAHAN", "USES", "LAST USED (UTC)", "STATE")]
+    keys = apikeys.keys()
+    usage = apikeys.usage(keys)
+    for key in keys:
+        scopes = "all (from before scopes)" if key.scopes is None else ",".join(apikeys.scopes_of(key))
+        used = usage[key.id]
+        rows.append((str(key.id), f"lk_{key.prefix}", key.name, scopes, key.kelurahan.name if key.kelurahan else "-",
+                     str(used.count), _minute(used.last_used_at) or "never",
+                     f"revoked {_minute(key.revoked_at)}" if key.revoked_at else "active"))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+
+
+def _minute(moment) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+@click.command("revoke-api-key")
+@click.argument("key")
+def revoke_api_key_command(key):
+    """Revoke the API key KEY, given by its id or its prefix (lk_xxxxxxxx, as list-api-keys shows it)."""
+    try:
+        found = apikeys.find_key(key)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    revoked = apikeys.revoke(found, actor="cli")
+    db.session.commit()
+    click.echo(f"Revoked the key of {found.name} (lk_{found.prefix})." if revoked
+               else f"The key of {found.name} (lk_{found.prefix}) was already revoked.")
 
 
 def _password(username: str) -> str:
@@ -147,7 +185,7 @@ def _password(username: str) -> str:
     return lines[0]
 
 
-def _account_error(exc: DomainError) -> click.ClickException:
+def _field_error(exc: DomainError) -> click.ClickException:
     field = exc.details.get("field")
     return click.ClickException(f"{field}: {exc.message}" if field else exc.message)
 
@@ -165,7 +203,7 @@ def create_staff_command(username, role, kelurahan, name):
         accounts.create_user(username, name or username, role, _password(username), kelurahan=kelurahan,
                              actor="cli")
     except DomainError as exc:
-        raise _account_error(exc) from None
+        raise _field_error(exc) from None
     db.session.commit()
     click.echo(f"Created {username} ({role}). They choose their own password at the first sign-in.")
 
@@ -178,7 +216,7 @@ def reset_password_command(username):
     try:
         accounts.reset_password(accounts.get_user(username), _password(username), actor="cli")
     except DomainError as exc:
-        raise _account_error(exc) from None
+        raise _field_error(exc) from None
     db.session.commit()
     click.echo(f"Password of {username} reset; they choose a new one at the next sign-in.")
 
@@ -190,7 +228,7 @@ def deactivate_staff_command(username):
     try:
         accounts.deactivate(accounts.get_user(username), actor="cli")
     except DomainError as exc:
-        raise _account_error(exc) from None
+        raise _field_error(exc) from None
     db.session.commit()
     click.echo(f"Deactivated {username}.")
 
@@ -218,6 +256,7 @@ def worker_command(burst, scheduler, queues):
 
 
 def init_app(app):
-    for command in (init_db_command, seed_demo_command, create_api_key_command, create_staff_command,
+    for command in (init_db_command, seed_demo_command, create_api_key_command, list_api_keys_command,
+                    revoke_api_key_command, create_staff_command,
                     reset_password_command, deactivate_staff_command, worker_command):
         app.cli.add_command(command)

@@ -1,9 +1,10 @@
 """The JSON API (/api/v1) for kelurahan offices, partner agencies and the staff console.
 
-Every request carries `Authorization: Bearer <key>`, except the OpenAPI document. Every error is
-`{"error": {"code", "message"}}` with a 4xx status.
+Every request carries `Authorization: Bearer <key>`, except the OpenAPI document, and the key must hold the
+scope its route names with `needs`. Every error is `{"error": {"code", "message"}}` with a 4xx status.
 """
 from flask import Blueprint
+from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
@@ -30,6 +31,21 @@ def error(status: int, code: str, message: str, **details):
     return jsonify(error={"code": code, "message": message, **details}), status
 
 
+UNMARKED = "unmarked"
+
+
+def needs(scope: apikeys.Scope | None):
+    """Mark a route as needing `scope` of its key; None: any valid key (the public catalog).
+
+    A route without the mark answers no one, so a new route cannot slip through unscoped.
+    """
+    def mark(view):
+        view.required_scope = scope
+        return view
+
+    return mark
+
+
 @bp.before_request
 def require_api_key():
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -41,7 +57,16 @@ def require_api_key():
         return error(401, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
     g.api_key = key
     g.actor = f"api:{key.name}"
+    # A view without `needs` is a mistake (the scope table's test catches it); until it is marked no key may use
+    # it. (An unknown path or method never gets here: it matched no route of this blueprint.)
+    scope = getattr(current_app.view_functions[request.endpoint], "required_scope", UNMARKED)
+    allowed = scope is None or (scope is not UNMARKED and apikeys.may(key, scope))
+    # Counted even when refused: the key was presented and checked.
     db.session.commit()
+    if not allowed:
+        needed = str(scope)
+        return error(403, "insufficient_scope", f"This API key lacks the scope {needed!r} this request needs.",
+                     scope=needed)
     return None
 
 

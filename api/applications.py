@@ -9,6 +9,7 @@ from api import bp
 from api import check_lengths
 from api import iso
 from api import json_body
+from api import needs
 from api import page_args
 from api import phones
 from api.openapi import NOT_BLANK
@@ -17,17 +18,21 @@ from api.openapi import PAGE_PARAMETERS
 from api.openapi import UNAUTHORIZED
 from api.openapi import error_response
 from api.openapi import filter_parameter
+from api.openapi import forbidden
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import request_body
 from api.openapi import schema_ref
 from api.openapi import with_body_errors
 from extensions import db
+from office import apikeys
 from office import applications
 from office import catalog
 from office import lifecycle
 from office import references
+from office.apikeys import Scope
 from office.errors import DomainError
+from office.errors import NotFound
 from office.models import Application
 
 NOTE_LIMIT = {"note": applications.MAX_NOTE}
@@ -61,10 +66,30 @@ def _name(body: dict, field: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _visible(reference) -> Application:
+    """The application with `reference` when the key may see it; a 404 otherwise, the same whether it does not
+    exist or belongs to another kelurahan (as the console answers a kelurahan account)."""
+    application = applications.get_by_reference(reference)
+    if not apikeys.sees(g.api_key, application):
+        raise NotFound("No application with that reference.")
+    return application
+
+
+def _check_kelurahan(body: dict) -> None:
+    place = apikeys.kelurahan_of(g.api_key)
+    wanted = _name(body, "kelurahan")
+    found = catalog.find_kelurahan(wanted) if place is not None and wanted else None
+    # An unknown name is left to the domain, which answers unknown_kelurahan as it does for every key.
+    if found is not None and found.id != place:
+        raise apikeys.OtherKelurahan("This API key registers applications of its own kelurahan only.")
+
+
 @bp.post("/applications")
+@needs(Scope.APPLICATIONS_WRITE)
 def create_application():
     body = json_body()
     check_lengths(body, NEW_LIMITS)
+    _check_kelurahan(body)
     application = applications.create_application(
         _name(body, "service"), body.get("applicant_name"), phones.mobile(body.get("phone")),
         _name(body, "kelurahan"), body.get("note"), actor=g.actor,
@@ -74,9 +99,14 @@ def create_application():
 
 
 @bp.get("/applications")
+@needs(Scope.READ)
 def list_applications():
     page, per_page = page_args()
     query = select(Application)
+    place = apikeys.kelurahan_of(g.api_key)
+    if place is not None:
+        # A ?kelurahan= naming another one narrows this to nothing, never widens it.
+        query = query.where(Application.kelurahan_id == place)
     # A filter sent empty is refused like any other unknown value, never read as "no filter".
     if "status" in request.args:
         status = request.args["status"]
@@ -102,17 +132,20 @@ def list_applications():
 
 
 @bp.get("/applications/<reference>")
+@needs(Scope.READ)
 def get_application(reference):
-    return jsonify(application_json(applications.get_by_reference(reference), with_history=True))
+    return jsonify(application_json(_visible(reference), with_history=True))
 
 
 @bp.post("/applications/<reference>/status")
+@needs(Scope.APPLICATIONS_WRITE)
 def change_status(reference):
     body = json_body()
     status = body.get("status")
     if not isinstance(status, str) or not status:
         raise DomainError("status is required.", code="missing_field")
     check_lengths(body, NOTE_LIMIT)
+    _visible(reference)
     application = applications.change_status(reference, status, body.get("note"), actor=g.actor)
     db.session.commit()
     return jsonify(application_json(application, with_history=True))
@@ -140,7 +173,7 @@ register_paths(
                 "responses": with_body_errors(
                     {"201": json_response("Application", "Created, with its history")},
                     "unknown_service", "unknown_kelurahan", "missing_field", "invalid_field", "field_too_long",
-                    "invalid_phone")},
+                    "invalid_phone") | {"403": forbidden(Scope.APPLICATIONS_WRITE, "other_kelurahan")}},
             "get": {
                 "summary": "List applications, newest first",
                 "parameters": [
@@ -151,12 +184,12 @@ register_paths(
                 "responses": {
                     "200": json_response("ApplicationList"),
                     "400": error_response("unknown_status", "unknown_service", "unknown_kelurahan", "invalid_page"),
-                    "401": UNAUTHORIZED}},
+                    "401": UNAUTHORIZED, "403": forbidden(Scope.READ)}},
         },
         "/applications/{reference}": {"get": {
             "summary": "One application with its history", "parameters": [REFERENCE],
             "responses": {"200": json_response("Application"), "400": error_response(*_REFERENCE_ERRORS),
-                          "401": UNAUTHORIZED, "404": NOT_FOUND}}},
+                          "401": UNAUTHORIZED, "403": forbidden(Scope.READ), "404": NOT_FOUND}}},
         "/applications/{reference}/status": {"post": {
             "summary": "Move an application to a new status; the applicant gets an SMS",
             "parameters": [REFERENCE], "requestBody": request_body("StatusChange"),
@@ -164,6 +197,7 @@ register_paths(
                 **with_body_errors({"200": json_response("Application", "Moved, with its history")},
                                    "missing_field", "invalid_field", "field_too_long", "unknown_status",
                                    *_REFERENCE_ERRORS),
+                "403": forbidden(Scope.APPLICATIONS_WRITE),
                 "404": NOT_FOUND,
                 "409": error_response("illegal_transition", "conflict", current_status={
                     "type": "string", "enum": list(lifecycle.STATUSES),

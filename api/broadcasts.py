@@ -8,20 +8,25 @@ from api import bp
 from api import check_lengths
 from api import iso
 from api import json_body
+from api import needs
 from api.openapi import NOT_BLANK
 from api.openapi import NOT_FOUND
 from api.openapi import UNAUTHORIZED
 from api.openapi import error_response
+from api.openapi import forbidden
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import request_body
 from api.openapi import schema_ref
 from api.openapi import with_body_errors
 from extensions import db
+from office import apikeys
 from office import audience
 from office import broadcasts
 from office import outbox
+from office.apikeys import Scope
 from office.errors import DomainError
+from office.errors import NotFound
 from office.gsm import GSM7_PART_LIMIT
 from office.gsm import UCS2_PART_LIMIT
 from office.models import Broadcast
@@ -73,12 +78,14 @@ def _fields(body: dict) -> tuple:
 
 
 @bp.post("/broadcasts/preview")
+@needs(Scope.BROADCAST)
 def preview_broadcast():
     body = json_body()
     return jsonify(preview_json(broadcasts.preview(*_fields(body))))
 
 
 @bp.post("/broadcasts")
+@needs(Scope.BROADCAST)
 def create_broadcast():
     body = json_body()
     broadcast, summary = broadcasts.create(*_fields(body), send_at=body.get("send_at"),
@@ -88,11 +95,15 @@ def create_broadcast():
 
 
 @bp.get(f"/broadcasts/<int(max={MAX_ID}):broadcast_id>")
+@needs(Scope.READ)
 def get_broadcast(broadcast_id):
+    if not apikeys.sees_broadcasts(g.api_key):
+        raise NotFound(f"No broadcast {broadcast_id}.")
     return jsonify(broadcast_json(broadcasts.get(broadcast_id)))
 
 
 @bp.post(f"/broadcasts/<int(max={MAX_ID}):broadcast_id>/cancel")
+@needs(Scope.BROADCAST)
 def cancel_broadcast(broadcast_id):
     broadcast = broadcasts.cancel(broadcast_id, actor=g.actor)
     db.session.commit()
@@ -132,21 +143,25 @@ register_paths(
         "/broadcasts/preview": {"post": {
             "summary": "Who a broadcast would reach and what it would cost; creates nothing",
             "requestBody": request_body("BroadcastText"),
-            "responses": with_body_errors({"200": json_response("BroadcastPreview")}, *_TEXT_ERRORS)}},
+            "responses": with_body_errors({"200": json_response("BroadcastPreview"),
+                                           "403": forbidden(Scope.BROADCAST)}, *_TEXT_ERRORS)}},
         "/broadcasts": {"post": {
             "summary": "Create a broadcast, sent now or at send_at",
             "requestBody": request_body("NewBroadcast"),
-            "responses": with_body_errors({"201": json_response("Broadcast", "Created, with its preview")},
+            "responses": with_body_errors({"201": json_response("Broadcast", "Created, with its preview"),
+                                           "403": forbidden(Scope.BROADCAST)},
                                           *_TEXT_ERRORS, "invalid_send_at", "empty_audience")}},
         "/broadcasts/{broadcast_id}": {"get": {
             "summary": "A broadcast's progress: counts per message state and outcomes to review",
             "parameters": [_ID],
-            "responses": {"200": json_response("Broadcast"), "401": UNAUTHORIZED, "404": NOT_FOUND}}},
+            "responses": {"200": json_response("Broadcast"), "401": UNAUTHORIZED, "403": forbidden(Scope.READ),
+                          "404": NOT_FOUND}}},
         "/broadcasts/{broadcast_id}/cancel": {"post": {
             "summary": "Cancel a broadcast: recipients still queued are not sent to; cancelling twice changes "
                        "nothing",
             "parameters": [_ID],
-            "responses": {"200": json_response("Broadcast"), "401": UNAUTHORIZED, "404": NOT_FOUND,
+            "responses": {"200": json_response("Broadcast"), "401": UNAUTHORIZED,
+                          "403": forbidden(Scope.BROADCAST), "404": NOT_FOUND,
                           "409": error_response("not_cancellable")}}},
     },
     {

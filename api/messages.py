@@ -1,4 +1,5 @@
 """The SMS log over the API: every message in and out, newest first, for the staff console and agencies."""
+from flask import g
 from flask import jsonify
 from flask import request
 from sqlalchemy import func
@@ -6,18 +7,23 @@ from sqlalchemy import select
 
 from api import bp
 from api import iso
+from api import needs
 from api import page_args
 from api import phones
 from api.openapi import PAGE_PARAMETERS
 from api.openapi import UNAUTHORIZED
 from api.openapi import error_response
 from api.openapi import filter_parameter
+from api.openapi import forbidden
 from api.openapi import json_response
 from api.openapi import register_paths
 from api.openapi import schema_ref
 from extensions import db
+from office import apikeys
 from office import outbox
+from office.apikeys import Scope
 from office.errors import DomainError
+from office.models import Application
 from office.models import Message
 
 DIRECTIONS = ("in", "out")
@@ -50,9 +56,15 @@ def message_json(message: Message) -> dict:
 
 
 @bp.get("/messages")
+@needs(Scope.MESSAGES_READ)
 def list_messages():
     page, per_page = page_args()
     query = select(Message)
+    place = apikeys.kelurahan_of(g.api_key)
+    if place is not None:
+        # Only messages about this kelurahan's applications; one about no application belongs to no kelurahan.
+        query = query.join(Application, Message.application_id == Application.id).where(
+            Application.kelurahan_id == place)
     # A filter sent empty is refused like any other unknown value, never read as "no filter".
     if "phone" in request.args:
         query = query.where(Message.phone == phones.stored_form(request.args["phone"]))
@@ -111,7 +123,7 @@ register_paths(
         "responses": {
             "200": json_response("MessageList"),
             "400": error_response("invalid_phone", "invalid_direction", "unknown_status", "invalid_page"),
-            "401": UNAUTHORIZED},
+            "401": UNAUTHORIZED, "403": forbidden(Scope.MESSAGES_READ)},
     }}},
     {
         "MessageKind": {"type": "string", "enum": [kind.value for kind in outbox.Kind]},

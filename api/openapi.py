@@ -16,10 +16,13 @@ from api import bp
 from api import phones
 from office import catalog
 from office import lifecycle
+from office.apikeys import Scope
 
 # Every error code the API answers, with what it means; responses list the codes they can carry.
 ERROR_CODES = {
     "unauthorized": "no valid API key in `Authorization: Bearer <key>`",
+    "insufficient_scope": "the key is valid but lacks the scope this request needs; `scope` names it",
+    "other_kelurahan": "a key limited to one kelurahan may register applications of that kelurahan only",
     "not_found": "nothing has that reference, code or id",
     "malformed_json": "the body is not a JSON object",
     "request_entity_too_large": "the body is larger than 512 KB",
@@ -42,6 +45,13 @@ ERROR_CODES = {
     "invalid_send_at": "send_at is not an ISO 8601 time, or is too far ahead",
     "empty_audience": "no one in the audience can receive SMS right now",
     "not_cancellable": "the broadcast has already finished",
+}
+# What each scope of a key allows; every route but the services and this document needs one.
+SCOPES = {
+    Scope.READ: "reads applications and broadcasts",
+    Scope.APPLICATIONS_WRITE: "registers applications and changes their status",
+    Scope.BROADCAST: "previews, creates and cancels broadcasts",
+    Scope.MESSAGES_READ: "reads the SMS log (not implied by `read`)",
 }
 # What every route that reads a JSON body can answer with its 400.
 BODY_ERRORS = ("malformed_json", "invalid_text")
@@ -84,6 +94,20 @@ def filter_parameter(name: str, schema: dict, description: str) -> dict:
 
 
 UNAUTHORIZED = error_response("unauthorized")
+
+
+def forbidden(scope: Scope, *codes: str) -> dict:
+    """The 403 of a route that needs `scope`: `insufficient_scope` naming it, or one of the route's own `codes`."""
+    response = error_response("insufficient_scope", *codes)
+    detail = response["content"]["application/json"]["schema"]["properties"]["error"]
+    detail["properties"]["scope"] = {"type": "string", "enum": [scope.value],
+                                     "description": "The scope the key lacks (with `insufficient_scope`)"}
+    if not codes:
+        detail["required"].append("scope")
+    response["description"] += f" This route needs a key with the scope `{scope.value}`."
+    return response
+
+
 NOT_FOUND = error_response("not_found")
 
 
@@ -107,13 +131,19 @@ DOCUMENT = {
              "description": "Services, applications, the SMS log and broadcasts of Kantor Camat Jekan Raya, for "
                             "kelurahan offices and agencies. Every error is `{\"error\": {\"code\", \"message\"}}` "
                             "with a 4xx status; each response below lists the codes it can carry. A method a path "
-                            "does not list is answered 405 with an `Allow` header."},
+                            "does not list is answered 405 with an `Allow` header.\n\nA key holds scopes: "
+                            + "; ".join(f"`{scope.value}` {meaning}" for scope, meaning in SCOPES.items())
+                            + ". Any valid key reads the services. A route's 403 names the scope it needs. A key "
+                              "limited to one kelurahan sees and registers only that kelurahan's applications "
+                              "(another one's is a 404), sees only the messages about them, and no broadcasts "
+                              "(a 404); it cannot hold `broadcast`. Keys made before scopes hold every scope."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "A key from `flask --app app create-api-key NAME`"}},
+                                       "description": "A key from `flask --app app create-api-key NAME [--scope S ...] "
+                                                      "[--kelurahan K]` or the console's API keys page"}},
         "schemas": {
             "Status": {"type": "string", "enum": list(lifecycle.STATUSES)},
             "Phone": {"type": "string", "pattern": phones.MOBILE_PATTERN, "example": "0812-3456-7890",

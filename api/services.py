@@ -2,6 +2,7 @@
 from flask import jsonify
 
 from api import bp
+from api import needs
 from api.openapi import NOT_FOUND
 from api.openapi import UNAUTHORIZED
 from api.openapi import json_response
@@ -19,11 +20,13 @@ def service_json(service) -> dict:
 
 
 @bp.get("/services")
+@needs(None)  # the catalog is public: any valid key reads it
 def list_services():
     return jsonify(services=[service_json(s) for s in catalog.services()])
 
 
 @bp.get("/services/<code>")
+@needs(None)
 def get_service(code):
     service = catalog.get_service(code)
     if service is None:

@@ -29,6 +29,7 @@ from rq.registry import StartedJobRegistry
 from jobs import queues
 from jobs import reminders
 from jobs import sweeper
+from office import apikeys
 from office import clock
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,12 @@ class Chain:
 
 
 def housekeeping() -> dict:
-    """One housekeeping pass: keep the chain going, sweep the outbox, send due reminders."""
+    """One housekeeping pass: keep the chain going, sweep the outbox, send due reminders, add the API keys'
+    counted uses to their rows."""
     schedule_next(HOUSEKEEPING)
     report = sweeper.sweep()
     report["reminders"] = reminders.remind_ready()
+    report["api_key_uses"] = apikeys.fold_uses()
     return report
 
 

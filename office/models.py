@@ -377,6 +377,13 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the key may do (office.apikeys.Scope values); None is a key from before scopes: it may do everything.
+    scopes: Mapped[list | None] = mapped_column(JSON)
+    # Set: the key sees and registers only this kelurahan's applications and their messages.
+    kelurahan_id: Mapped[int | None] = mapped_column(ForeignKey("kelurahan.id"))
+    # Uses folded in from Redis by office.apikeys.fold_uses (office.apikeys.usage adds those not folded yet).
+    use_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kelurahan: Mapped[Kelurahan | None] = relationship()
 
 
 class AuditLog(db.Model):

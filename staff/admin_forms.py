@@ -12,10 +12,13 @@ from wtforms import PasswordField
 from wtforms import RadioField
 from wtforms import SelectChoice
 from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget
 
 from office import apikeys
 from office import audit
@@ -108,6 +111,19 @@ class ApiKeyForm(FlaskForm):
                        description=_l("Shown in the history of every change the key makes, e.g. \"Dukcapil "
                                       "Palangka Raya\"."),
                        render_kw={"autocomplete": "off"})
+    scopes = SelectMultipleField(
+        _l("What the key may do"), validate_choice=False,
+        choices=[SelectChoice(scope.value, _l(apikeys.SCOPE_LABELS[scope])) for scope in apikeys.Scope],
+        # What a partner agency's system usually needs: register applications and follow them.
+        default=[apikeys.Scope.READ.value, apikeys.Scope.APPLICATIONS_WRITE.value],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    kelurahan = SelectField(_l("Only for the kelurahan"), choices=kelurahan_choices, validate_choice=False,
+                            description=_l("A kelurahan's key sees and registers only that kelurahan's "
+                                           "applications and their SMS, and cannot send broadcasts."))
+
+    def validate_scopes(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one of the listed permissions."))
 
 
 def _day(form, field):

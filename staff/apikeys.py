@@ -25,14 +25,18 @@ def api_keys():
     form = ApiKeyForm()
     if form.validate_on_submit():
         try:
-            key, token = apikeys.create_key(form.name.data, actor=current_user.username)
+            key, token = apikeys.create_key(form.name.data, scopes=form.scopes.data, kelurahan=form.kelurahan.data,
+                                            actor=current_user.username)
         except DomainError as exc:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, _(exc.message)]
+            field = form[exc.details.get("field", "name")]
+            field.errors = [*field.errors, _(exc.message)]
         else:
             db.session.commit()
             return shown_once("staff/admin/api_key_created.html", key=key, token=token)
-    return render_template("staff/admin/api_keys.html", form=form, keys=apikeys.keys()), 400 if form.errors else 200
+    keys = apikeys.keys()
+    return render_template("staff/admin/api_keys.html", form=form, keys=keys, usage=apikeys.usage(keys),
+                           scopes_of=apikeys.scopes_of, scope_labels=apikeys.SCOPE_LABELS), 400 if form.errors else 200
 
 
 @bp.route("/api-keys/<int:key_id>/revoke", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from extensions import db
 from office import apikeys
 from office import lifecycle
+from office.models import ApiKey
 from office.models import Application
 from office.models import AuditLog
 from office.models import QueueTicket
@@ -68,6 +69,59 @@ def test_create_api_key_refuses_a_name_too_long_for_the_history(runner):
     result = runner.invoke(args=["create-api-key", "K" * 61])
     assert result.exit_code != 0
     assert "1 to 60 characters" in result.output
+
+
+def test_create_api_key_with_scopes_and_a_kelurahan(runner):
+    result = runner.invoke(args=["create-api-key", "Kelurahan Menteng", "--scope", "messages:read", "--scope", "read",
+                                 "--kelurahan", "Menteng"])
+    assert result.exit_code == 0, result.output
+    key = apikeys.verify(result.output.strip().splitlines()[-1])
+    assert (key.scopes, key.kelurahan.name) == (["read", "messages:read"], "Menteng")
+    plain = apikeys.verify(runner.invoke(args=["create-api-key", "Dukcapil"]).output.strip().splitlines()[-1])
+    assert plain.scopes == [scope.value for scope in apikeys.Scope] and plain.kelurahan is None
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--scope", "write"], "'write' is not one of"),
+    (["--scope", "broadcast", "--kelurahan", "Menteng"], "scopes: A key limited to one kelurahan cannot send"),
+    (["--kelurahan", "Atlantis"], "kelurahan: No kelurahan has that name or code."),
+])
+def test_create_api_key_refuses_bad_scopes_and_kelurahan(runner, options, message):
+    result = runner.invoke(args=["create-api-key", "Agency", *options])
+    assert result.exit_code != 0 and message in result.output
+    assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 0
+
+
+def test_list_api_keys_shows_scopes_kelurahan_uses_and_state(runner):
+    db.session.execute(ApiKey.__table__.insert().values(name="Old agency", prefix="0ld0ld00", key_hash="x" * 64))
+    db.session.commit()
+    token = runner.invoke(args=["create-api-key", "Menteng office", "--scope", "read", "--kelurahan", "Menteng"]
+                          ).output.strip().splitlines()[-1]
+    for _ in range(2):
+        apikeys.verify(token)
+    db.session.commit()
+    lines = runner.invoke(args=["list-api-keys"]).output.splitlines()
+    assert lines[0].split() == ["ID", "PREFIX", "NAME", "SCOPES", "KELURAHAN", "USES", "LAST", "USED", "(UTC)",
+                                "STATE"]
+    assert lines[1].split()[1:7] == [f"lk_{token.split('_')[1]}", "Menteng", "office", "read", "Menteng", "2"]
+    assert lines[1].endswith("active")
+    assert lines[2].split()[1:] == ["lk_0ld0ld00", "Old", "agency", "all", "(from", "before", "scopes)", "-", "0",
+                                    "never", "active"]
+
+
+def test_revoke_api_key_by_prefix_or_id_once(runner):
+    key, token = apikeys.create_key("Agency", actor="test")
+    other, _other_token = apikeys.create_key("Another", actor="test")
+    db.session.commit()
+    result = runner.invoke(args=["revoke-api-key", f"lk_{key.prefix}"])
+    assert result.exit_code == 0 and f"Revoked the key of Agency (lk_{key.prefix})." in result.output
+    assert apikeys.verify(token) is None
+    assert "was already revoked" in runner.invoke(args=["revoke-api-key", str(key.id)]).output
+    assert runner.invoke(args=["revoke-api-key", str(other.id)]).exit_code == 0
+    [*_, last] = db.session.scalars(select(AuditLog).where(AuditLog.action == "apikey.revoke").order_by(AuditLog.id))
+    assert (last.actor, last.target) == ("cli", "Another")
+    unknown = runner.invoke(args=["revoke-api-key", "lk_ffffffff"])
+    assert unknown.exit_code != 0 and "No API key has the id or prefix" in unknown.output
 
 
 def staff(username):
