@@ -16,6 +16,7 @@ from staff import auth  # noqa: E402,F401  (routes and hooks register on bp)
 from staff import broadcasts  # noqa: E402,F401
 from staff import bulk  # noqa: E402,F401
 from staff import catalog  # noqa: E402,F401
+from staff import conversations  # noqa: E402,F401
 from staff import counter  # noqa: E402,F401
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
