@@ -22,6 +22,7 @@ from office import inbox
 from office import outbox
 from office import phones
 from office import privacy
+from office import ussd_stats
 from office.i18n import N_
 from office.models import Application
 from office.models import Feedback
@@ -49,6 +50,12 @@ KIND_LABELS = {
     outbox.Kind.QUEUE: N_("Queue"),
     outbox.Kind.OPTOUT: N_("Opt-out confirmation"),
     outbox.Kind.INCOMING: N_("Incoming SMS"),
+}
+# AT's words for how a session ended.
+USSD_LABELS = {
+    ussd_stats.SUCCESS: N_("Finished"),
+    ussd_stats.INCOMPLETE: N_("Left before the end"),
+    ussd_stats.FAILED: N_("Failed"),
 }
 SUBSCRIPTION_LABELS = {
     conversation.SUBSCRIBED: N_("Subscribed to announcements"),
@@ -132,7 +139,7 @@ def _page(form: ConversationSearchForm, status_code: int = 200, *, found=None, e
     return render_template("staff/conversations/page.html", form=form, found=found, error=error,
                            shown_phone=found and _shown_phone(found.phone), scoped=access.scope() is not None,
                            sms_states={k: _(v) for k, v in SMS_STATES.items()}, state_icons=STATE_ICONS,
-                           kind_labels=KIND_LABELS, subscription_labels=SUBSCRIPTION_LABELS,
+                           kind_labels=KIND_LABELS, subscription_labels=SUBSCRIPTION_LABELS, ussd_labels=USSD_LABELS,
                            inbox_labels=inbox.LABELS, categories=inbox.CATEGORY_LABELS), status_code
 
 
