@@ -13,5 +13,5 @@ class ConversationSearchForm(FlaskForm):
     phone = StringField(_l("Mobile phone number"),
                         validators=[DataRequired(_l("Write the mobile phone number to look up.")),
                                     Length(max=MAX_PHONE, message=_l("A phone number is at most %(max)d characters."))],
-                        description=_l("Such as 0812-3456-7890 or +62 812 3456 7890."),
+                        description=_l("Such as 0811-1234-5678 or +62 811 1234 5678."),
                         render_kw={"autocomplete": "off", "inputmode": "tel", "spellcheck": "false"})

@@ -177,7 +177,7 @@ def conversations_search():
     try:
         phone = phones.normalize_mobile(form.phone.data)
     except phones.InvalidPhone:
-        form.phone.errors = [_("Write an Indonesian mobile number, such as 0812-3456-7890.")]
+        form.phone.errors = [_("Write an Indonesian mobile number, such as 0811-1234-5678.")]
         return _page(form, 400)
     # The number found is on the page (masked); the field starts empty for the next search.
     return _show(ConversationSearchForm(formdata=None), phone, "search")
