@@ -96,16 +96,19 @@ def for_phone(phone: str, scope: int | None, viewer, *, limit: int = LIMIT) -> C
     else:
         tied = _belonging(messages, shown, events) | _tied_to(messages, applications)
         visible = [m for m in messages if m.id in tied and m.id not in hidden_ids]
-    entries = [_sms(m, applications, events, shown) for m in visible]
-    entries += [_ticket(t) for t in shown]
-    entries += [_step(e, t) for t in shown for e in events.get(t.id, ()) if _is_step(e)]
+    # Sorted by (time, tie-break) first, so only the entries shown are built.
+    found = [(m.created_at, m.id, lambda m=m: _sms(m, applications, events, shown)) for m in visible]
+    found += [(t.created_at, -1, lambda t=t: _ticket(t)) for t in shown]
+    found += [(e.created_at, e.id, lambda e=e, t=t: _step(e, t))
+              for t in shown for e in events.get(t.id, ()) if _is_step(e)]
     if scope is None:
-        entries += [_ussd(s) for s in _sessions(phone) if not _about(s, hidden)]
-    entries.sort(key=lambda e: (e.at, e.order), reverse=True)
+        found += [(s.created_at, s.id, lambda s=s: _ussd(s)) for s in _sessions(phone) if not _about(s, hidden)]
+    found.sort(key=lambda item: item[:2], reverse=True)
+    entries = [build() for _at, _order, build in found[:limit]]
     citizen = db.session.scalar(select(Citizen).where(Citizen.phone == phone))
     return Conversation(phone=phone, subscription=_subscription(citizen), language=citizen and citizen.language,
                         subscribed_at=citizen and citizen.subscribed_at, opted_out_at=citizen and citizen.opted_out_at,
-                        entries=entries[:limit], total=len(entries), applications=applications, tickets=shown)
+                        entries=entries, total=len(found), applications=applications, tickets=shown)
 
 
 def _applications(phone: str, scope: int | None) -> list[Application]:
