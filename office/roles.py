@@ -30,6 +30,7 @@ class Action(StrEnum):
     MANAGE_CATALOG = "manage_catalog"  # edit, add, retire and reorder services; reading it is VIEW
     INBOX = "inbox"  # citizens' suggestions and complaints: read, move, answer
     EDIT_REPLY_TEMPLATES = "edit_reply_templates"  # the office's wording of the inbox's SMS answers
+    CONVERSATIONS = "conversations"  # one phone's SMS in and out, with its applications and tickets
 
 
 _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STATUS, Action.BULK_CHANGE,
@@ -37,10 +38,10 @@ _CLERK = frozenset({Action.VIEW, Action.EXPORT, Action.INTAKE, Action.CHANGE_STA
 # The camat reads everything an operator can reach and changes nothing; an export is a read.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: _CLERK | {Action.SERVE_QUEUE, Action.BROADCAST, Action.INBOX},
+    Role.OPERATOR: _CLERK | {Action.SERVE_QUEUE, Action.BROADCAST, Action.INBOX, Action.CONVERSATIONS},
     # A kelurahan account works in its own kelurahan's office, not at the kecamatan's counters; its inbox
-    # holds only what was assigned to its kelurahan.
-    Role.KELURAHAN: _CLERK | {Action.INBOX},
+    # holds only what was assigned to its kelurahan, its conversations only what concerns its kelurahan.
+    Role.KELURAHAN: _CLERK | {Action.INBOX, Action.CONVERSATIONS},
     Role.VIEWER: frozenset({Action.VIEW, Action.EXPORT}),
 }
 # Roles whose every application query is limited to the account's own kelurahan.

@@ -17,6 +17,7 @@ from staff import broadcast_upload  # noqa: E402,F401
 from staff import broadcasts  # noqa: E402,F401
 from staff import bulk  # noqa: E402,F401
 from staff import catalog  # noqa: E402,F401
+from staff import conversations  # noqa: E402,F401
 from staff import counter  # noqa: E402,F401
 from staff import formatting  # noqa: E402,F401
 from staff import home  # noqa: E402,F401
