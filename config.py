@@ -170,6 +170,8 @@ SETTINGS = (
     Setting("CALLBACK_TOKEN", None),
     # Telco webhook requests per client address (USSD hops, incoming SMS, delivery reports together).
     Setting("WEBHOOK_RATE_LIMIT", "12000 per minute", RATE),
+    # API requests per key (per address for requests without one).
+    Setting("API_RATE_LIMIT", "600 per minute", RATE),
     # Unset: there is no /metrics page. Set: /metrics answers a reader that sends it as a Bearer token.
     Setting("METRICS_TOKEN", None),
     Setting("USSD_CODE", "*384*5758#"),

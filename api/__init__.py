@@ -8,9 +8,11 @@ from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from extensions import db
+from extensions import limiter
 from office import apikeys
 from office.errors import DomainError
 
@@ -46,13 +48,26 @@ def needs(scope: apikeys.Scope | None):
     return mark
 
 
+def _presented_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _limit_key() -> str:
+    # Per key where one is named (an agency's offices may share a key and an address), else per address.
+    prefix = apikeys.prefix_of(_presented_token() or "")
+    return f"key:{prefix}" if prefix else f"addr:{request.remote_addr}"
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_limit_key)(bp)
+
+
 @bp.before_request
 def require_api_key():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    key = apikeys.verify(token.strip()) if scheme.lower() == "bearer" else None
+    token = _presented_token()
+    key = apikeys.verify(token) if token is not None else None
     if key is None:
         return error(401, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.")
     g.api_key = key
@@ -85,6 +100,9 @@ def http_error(exc: HTTPException):
     body, status = error(exc.code or 400, code, exc.description or exc.name)
     # Keep what the exception says beyond its HTML body, such as a 405's Allow (RFC 9110 requires it).
     body.headers.extend((name, value) for name, value in exc.get_headers() if name.lower() != "content-type")
+    if isinstance(exc, RateLimitExceeded):
+        # At the latest the window's length from now; a client that waits that long is counted afresh.
+        body.headers["Retry-After"] = str(exc.limit.limit.get_expiry())
     return body, status
 
 

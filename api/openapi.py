@@ -21,6 +21,8 @@ from office.apikeys import Scope
 # Every error code the API answers, with what it means; responses list the codes they can carry.
 ERROR_CODES = {
     "unauthorized": "no valid API key in `Authorization: Bearer <key>`",
+    "too_many_requests": "the key (or, without one, the address) passed API_RATE_LIMIT; `Retry-After` says when to "
+                         "come back",
     "insufficient_scope": "the key is valid but lacks the scope this request needs; `scope` names it",
     "other_kelurahan": "a key limited to one kelurahan may register applications of that kelurahan only",
     "not_found": "nothing has that reference, code or id",
@@ -109,6 +111,7 @@ def forbidden(scope: Scope, *codes: str) -> dict:
 
 
 NOT_FOUND = error_response("not_found")
+RATE_LIMITED = error_response("too_many_requests")
 
 
 def with_body_errors(responses: dict, *codes: str) -> dict:
@@ -157,7 +160,11 @@ DOCUMENT = {
 
 
 def register_paths(paths: dict, schemas: dict | None = None) -> None:
-    """Let the route modules add their paths (and the schemas those use) to the document."""
+    """Let the route modules add their paths (and the schemas those use) to the document; every operation can
+    also answer the rate limit's 429."""
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("429", RATE_LIMITED)
     DOCUMENT["paths"].update(paths)
     DOCUMENT["components"]["schemas"].update(schemas or {})
 

@@ -184,12 +184,18 @@ def revoke(key: ApiKey, *, actor: str) -> bool:
     return bool(done)
 
 
+def prefix_of(token: str) -> str | None:
+    """The public prefix a token of the form lk_<prefix>_<secret> names, or None for any other text."""
+    parts = token.split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "lk" and parts[1] else None
+
+
 def verify(token: str) -> ApiKey | None:
     """The active key matching `token`, or None; a match counts as one use of the key (see fold_uses)."""
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != "lk":
+    prefix = prefix_of(token)
+    if prefix is None:
         return None
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None)))
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
     if key is None or not hmac.compare_digest(key.key_hash, _hash(token)):
         return None
     _count_use(key)
