@@ -217,7 +217,19 @@ def worker_command(burst, scheduler, queues):
                burst=burst, with_scheduler=scheduler)
 
 
+@click.command("gammu-init-db")
+def gammu_init_db_command():
+    """Create gammu-smsd's tables in GAMMU_DATABASE_URL from the daemon's own schema (GAMMU_SCHEMA_DIR)."""
+    from gateway.gammu import tables
+
+    try:
+        created = tables.create_schema(tables.engine(), current_app.config["GAMMU_SCHEMA_DIR"])
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("gammu-smsd tables created." if created else "gammu-smsd tables already exist; nothing changed.")
+
+
 def init_app(app):
     for command in (init_db_command, seed_demo_command, create_api_key_command, create_staff_command,
-                    reset_password_command, deactivate_staff_command, worker_command):
+                    reset_password_command, deactivate_staff_command, worker_command, gammu_init_db_command):
         app.cli.add_command(command)

@@ -161,12 +161,20 @@ SETTINGS = (
     Setting("REDIS_REQUEST_BUDGET_SECONDS", "0.15", number(0.01)),
     Setting("REDIS_BREAKER_SECONDS", "5", number(0)),
     Setting("SECRET_KEY", DEV_SECRET_KEY),
-    Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking")),
+    Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking", "gammu")),
     Setting("AT_USERNAME", None),
     Setting("AT_API_KEY", None),
     Setting("AT_SENDER_ID", None),
     Setting("AT_API_URL", None),
     Setting("SIMULATOR_PORT", "5001", whole(1, 65535)),
+    # The office's own GSM modem through gammu-smsd's SQL tables (SMS_PROVIDER=gammu): their database, the
+    # daemon's schema scripts, the SMS per minute its modems send, the one daemon (PhoneID) to send through
+    # (unset: any), and how often the worker reads what the daemon sent and received.
+    Setting("GAMMU_DATABASE_URL", None),
+    Setting("GAMMU_SCHEMA_DIR", "/usr/share/doc/gammu-smsd/examples"),
+    Setting("GAMMU_SEND_RATE", "6", number(0.1)),
+    Setting("GAMMU_PHONE_ID", None),
+    Setting("GAMMU_POLL_SECONDS", "5", number(1)),
     Setting("CALLBACK_TOKEN", None),
     Setting("USSD_CODE", "*384*5758#"),
     Setting("SMS_SHORTCODE", "5758"),
