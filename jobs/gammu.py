@@ -68,7 +68,8 @@ def receive(limit: int = BATCH) -> int:
     with daemon.connect() as connection:
         rows = connection.execute(
             select(inbox.c.ID, inbox.c.SenderNumber, inbox.c.TextDecoded)
-            .where(inbox.c.Processed == "false").order_by(inbox.c.ID).limit(limit)).all()
+            .where(inbox.c.Processed == False)  # noqa: E712  (bound, so written as the daemon's schema has it)
+            .order_by(inbox.c.ID).limit(limit)).all()
     for row in rows:
         phone = phone_or_none(row.SenderNumber)
         if phone is None:
@@ -79,7 +80,7 @@ def receive(limit: int = BATCH) -> int:
             incoming.commit(lambda: incoming.receive(phone, row.TextDecoded or "", external_id, None),
                             f"gammu inbox {row.ID}")
         with daemon.begin() as connection:
-            connection.execute(update(inbox).where(inbox.c.ID == row.ID).values(Processed="true"))
+            connection.execute(update(inbox).where(inbox.c.ID == row.ID).values(Processed=True))
     return len(rows)
 
 

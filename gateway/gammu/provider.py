@@ -115,7 +115,7 @@ class GammuProvider:
         first, rest = message.parts[0], message.parts[1:]
         daemon_message = connection.execute(insert(tables.outbox).returning(tables.outbox.c.ID).values(
             DestinationNumber=phone, TextDecoded=first.text, Coding=message.coding, UDH=first.udh,
-            Class=MULTIPART_CLASS if rest else -1, MultiPart="true" if rest else "false",
+            Class=MULTIPART_CLASS if rest else -1, MultiPart=bool(rest),
             SenderID=self.phone_id, CreatorID=creator_id(message_id),
             DeliveryReport="yes" if self.delivery_reports else "no",
         )).scalar_one()

@@ -8,14 +8,38 @@ daemon's capitals; PostgreSQL's schema quotes them, so they are case-sensitive t
 import os
 
 from flask import current_app
+from sqlalchemy import Boolean
 from sqlalchemy import Column
 from sqlalchemy import DateTime
 from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import Table
 from sqlalchemy import Text
+from sqlalchemy import TypeDecorator
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+
+
+class Flag(TypeDecorator):
+    """A yes/no column: boolean in the daemon's PostgreSQL schema, the words 'true'/'false' (or 'yes'/'no')
+    in its SQLite one; True or False in Python either way."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Boolean() if dialect.name == "postgresql" else Text())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name == "postgresql":
+            return value
+        return "true" if value else "false"
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, bool):
+            return value
+        return value.strip().lower() in ("true", "yes", "1")
+
 
 metadata = MetaData()
 
@@ -23,7 +47,7 @@ outbox = Table(
     "outbox", metadata,
     Column("ID", Integer, primary_key=True),
     Column("DestinationNumber", Text), Column("TextDecoded", Text), Column("Coding", Text), Column("UDH", Text),
-    Column("Class", Integer), Column("MultiPart", Text), Column("SenderID", Text), Column("CreatorID", Text),
+    Column("Class", Integer), Column("MultiPart", Flag), Column("SenderID", Text), Column("CreatorID", Text),
     Column("DeliveryReport", Text), Column("Status", Text), Column("InsertIntoDB", DateTime),
 )
 outbox_multipart = Table(
@@ -43,14 +67,14 @@ inbox = Table(
     "inbox", metadata,
     Column("ID", Integer, primary_key=True),
     Column("SenderNumber", Text), Column("TextDecoded", Text), Column("Coding", Text), Column("UDH", Text),
-    Column("Text", Text), Column("RecipientID", Text), Column("Processed", Text), Column("Class", Integer),
+    Column("Text", Text), Column("RecipientID", Text), Column("Processed", Flag), Column("Class", Integer),
     Column("ReceivingDateTime", DateTime),
 )
 phones = Table(
     "phones", metadata,
     Column("IMEI", Text, primary_key=True),
-    Column("ID", Text), Column("UpdatedInDB", DateTime), Column("TimeOut", DateTime), Column("Send", Text),
-    Column("Receive", Text), Column("NetName", Text), Column("NetCode", Text), Column("Client", Text),
+    Column("ID", Text), Column("UpdatedInDB", DateTime), Column("TimeOut", DateTime), Column("Send", Flag),
+    Column("Receive", Flag), Column("NetName", Text), Column("NetCode", Text), Column("Client", Text),
     Column("Battery", Integer), Column("Signal", Integer), Column("Sent", Integer), Column("Received", Integer),
 )
 

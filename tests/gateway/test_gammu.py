@@ -111,7 +111,7 @@ def test_an_incoming_sms_is_answered_through_the_modem_and_marked_processed_afte
     wait_until(lambda: daemon(tables.inbox), message="the SMS in the daemon's inbox")
     assert modem.poll()["received"] == 1
     [row] = daemon(tables.inbox)
-    assert row.Processed == "true"
+    assert row.Processed is True
     db.session.rollback()
     incoming = db.session.scalar(select(Message).where(Message.direction == "in"))
     assert (incoming.phone, incoming.text, incoming.external_id, incoming.link_id) == (
@@ -128,7 +128,7 @@ def test_an_inbox_row_read_twice_is_stored_and_answered_once(gammu, run_jobs):
     modem.poll()
     # As if the pass had stopped after Lekas's commit, before it marked the row processed.
     with tables.engine().begin() as connection:
-        connection.execute(update(tables.inbox).values(Processed="false"))
+        connection.execute(update(tables.inbox).values(Processed=False))
     assert modem.poll()["received"] == 1
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Message)) == 2  # the SMS and one reply
