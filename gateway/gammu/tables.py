@@ -72,7 +72,7 @@ inbox = Table(
 )
 phones = Table(
     "phones", metadata,
-    Column("IMEI", Text, primary_key=True),
+    Column("IMEI", Text, primary_key=True), Column("IMSI", Text),
     Column("ID", Text), Column("UpdatedInDB", DateTime), Column("TimeOut", DateTime), Column("Send", Flag),
     Column("Receive", Flag), Column("NetName", Text), Column("NetCode", Text), Column("Client", Text),
     Column("Battery", Integer), Column("Signal", Integer), Column("Sent", Integer), Column("Received", Integer),
