@@ -299,5 +299,7 @@ def check_production(config):
     if config.get("SMS_PROVIDER") == "simulator":
         raise RuntimeError("SMS_PROVIDER=simulator sends nothing to real phones; choose a real provider "
                            "when LEKAS_ENV=production")
+    if config.get("SMS_PROVIDER") == "gammu" and not config.get("GAMMU_DATABASE_URL"):
+        raise RuntimeError("SMS_PROVIDER=gammu needs GAMMU_DATABASE_URL, the database gammu-smsd writes to")
     if config.get("LEKAS_CLOCK"):
         raise RuntimeError("LEKAS_CLOCK moves the clock for drills; it must be unset when LEKAS_ENV=production")

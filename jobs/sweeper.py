@@ -39,9 +39,9 @@ from sqlalchemy import or_
 from sqlalchemy import select
 
 from extensions import db
+from gateway.sms_provider import resends_safely
 from jobs import broadcasts as broadcast_jobs
 from jobs import queues
-from jobs.send import provider
 from jobs.send import queue_name
 from jobs.send import send_message
 from office import broadcasts
@@ -88,7 +88,7 @@ def settle_stale_sending(now: datetime) -> dict:
     """Rows left in `sending` past the grace period become `unknown`, never sent again; with a provider
     that recognises a message it already took (the office's modem), they are sent again instead."""
     older_than = now - _seconds("SEND_SENDING_GRACE_SECONDS")
-    if not getattr(provider(), "resends_safely", False):
+    if not resends_safely(current_app.config):
         unknown = outbox.settle_unknown(older_than, now)
         db.session.commit()
         return {"sending_to_unknown": unknown}

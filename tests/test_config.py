@@ -44,6 +44,15 @@ def test_production_refuses_unsafe_settings(make_app, production, name, value):
         make_app()
 
 
+def test_production_with_the_modem_needs_the_daemons_database(make_app, production):
+    production.setenv("SMS_PROVIDER", "gammu")
+    production.delenv("GAMMU_DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="GAMMU_DATABASE_URL"):
+        make_app()
+    production.setenv("GAMMU_DATABASE_URL", "postgresql://lekas@127.0.0.1/lekas")
+    assert make_app().config["SMS_PROVIDER"] == "gammu"
+
+
 @pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production", "production\n"])
 def test_production_is_recognised_in_any_case_and_spacing(make_app, production, spelling):
     production.setenv("LEKAS_ENV", spelling)
