@@ -5,6 +5,16 @@ BIN := $(VENV)/bin
 DEV_REDIS_PORT ?= 6380
 export REDIS_URL ?= redis://127.0.0.1:$(DEV_REDIS_PORT)/0
 export PYTHONUNBUFFERED := 1
+# `make run SMS_PROVIDER=gammu` sends and receives SMS through gammu-smsd on Gammu's fake phone
+# (instance/gammu/) instead of the telco simulator's SMS; USSD still goes through the simulator.
+SMS_PROVIDER ?= simulator
+ifeq ($(SMS_PROVIDER),gammu)
+export SMS_PROVIDER
+export GAMMU_DATABASE_URL ?= sqlite:///$(CURDIR)/instance/gammu/smsd.db
+RUN_PROCESSES := web worker telco modem
+else
+RUN_PROCESSES := web worker telco
+endif
 
 # The whole suite again on a throwaway PostgreSQL cluster (Debian's postgresql package).
 test-postgres: $(BIN)/.installed system-deps
@@ -15,6 +25,7 @@ test-postgres: $(BIN)/.installed system-deps
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
 	$(BIN)/flask --app app seed-demo
+	@if [ "$(SMS_PROVIDER)" = gammu ]; then $(BIN)/flask --app app gammu-fake-phone instance/gammu; fi
 	@echo
 	@echo "  Lekas (web):        http://127.0.0.1:5000/"
 	@echo "  Staff console:      http://127.0.0.1:5000/staff/   (demo: petugas / lekas-demo; admin, menteng, camat too)"
@@ -23,8 +34,11 @@ run: $(BIN)/.installed system-deps redis
 	@echo "  Queue TV display:   http://127.0.0.1:5000/kiosk/display   (counter panel: /staff/counter)"
 	@echo "  Telco phone page:   http://127.0.0.1:5001/   (dial *384*5758#, text 5758)"
 	@echo "  API docs:           http://127.0.0.1:5000/api/v1/openapi.json"
+	@if [ "$(SMS_PROVIDER)" = gammu ]; then \
+	  echo "  SMS:                gammu-smsd on the fake phone (instance/gammu/smsd.log); text it with:"; \
+	  echo "                      $(BIN)/flask --app app gammu-fake-sms instance/gammu +6281234567890 'STATUS <ref>'"; fi
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev $(RUN_PROCESSES)
 
 test: $(BIN)/.installed system-deps
 	$(BIN)/pytest
@@ -52,7 +66,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # Redis, Chromium, zbar (browser tests read the receipt's QR code with it), espeak-ng (the lobby display's
-# spoken calls) and sox (tests measure those) come from Debian: installed when missing and we can, otherwise
+# spoken calls), sox (tests measure those) and gammu-smsd with its SQLite and PostgreSQL drivers (the modem
+# tests run the real daemon) come from Debian: installed when missing and we can, otherwise
 # we say what to run.
 system-deps:
 	@missing=""; \
@@ -61,10 +76,11 @@ system-deps:
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v gammu-smsd >/dev/null || missing="$$missing gammu-smsd libdbd-sqlite3 libdbd-pgsql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing from Debian's packages"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    apt-get update -qq && scripts/apt-install-quiet $$missing; \
 	  else \
 	    echo "Missing:$$missing. Install them with: sudo apt-get install$$missing"; exit 1; \
 	  fi; \

@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_redis(app)
     _init_limiter(app)
 
+    from gateway.gammu import status as modem_status
     from jobs import announcements
     from jobs import broadcasts as broadcast_jobs
     from jobs import queues
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from office import broadcasts
     from office import language_cache
     from office import models  # noqa: F401  (tables must be known to Alembic and create_all)
+    from office import modem
     from office import outbox
     from office import queue
 
@@ -60,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     after_commit.set_handler(queue.ANNOUNCE, announcements.render_committed)
     # And languages to the cache the channels read them from.
     after_commit.set_handler(language_cache.KIND, language_cache.store)
+    # The office's modems, read from the daemon's tables when SMS_PROVIDER=gammu.
+    modem.set_reader(modem_status.read)
 
     import api
     import gateway

@@ -255,8 +255,59 @@ def worker_command(burst, scheduler, queues):
                burst=burst, with_scheduler=scheduler)
 
 
+@click.command("gammu-init-db")
+def gammu_init_db_command():
+    """Create gammu-smsd's tables in GAMMU_DATABASE_URL from the daemon's own schema (GAMMU_SCHEMA_DIR)."""
+    from gateway.gammu import tables
+
+    try:
+        created = tables.create_schema(tables.engine(), current_app.config["GAMMU_SCHEMA_DIR"])
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("gammu-smsd tables created." if created else "gammu-smsd tables already exist; nothing changed.")
+
+
+@click.command("gammu-fake-phone")
+@click.argument("root", type=click.Path(file_okay=False))
+def gammu_fake_phone_command(root):
+    """Set up Gammu's fake phone in ROOT for gammu-smsd: the daemon's tables in GAMMU_DATABASE_URL, the
+    phone's folder and ROOT/smsdrc (development: `make run SMS_PROVIDER=gammu`)."""
+    from gateway.gammu import fake_phone
+    from gateway.gammu import tables
+
+    try:
+        # The folder first: an SQLite database in it is created with the tables.
+        path = fake_phone.prepare(root, current_app.config["GAMMU_DATABASE_URL"] or "",
+                                  phone_id=current_app.config["GAMMU_PHONE_ID"] or "modem1")
+        tables.create_schema(tables.engine(), current_app.config["GAMMU_SCHEMA_DIR"])
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Fake phone ready; start the daemon with: gammu-smsd -c {path}")
+
+
+@click.command("gammu-fake-sms")
+@click.argument("root", type=click.Path(file_okay=False, exists=True))
+@click.argument("sender")
+@click.argument("text")
+@click.option("--report", is_flag=True, help="TEXT is a delivery report for SENDER's last SMS instead: "
+                                             "Delivered, Failed, Pending or Unknown.")
+def gammu_fake_sms_command(root, sender, text, report):
+    """The fake phone set up in ROOT receives TEXT from SENDER (development)."""
+    from pathlib import Path
+
+    from gateway.gammu import fake_phone
+    from office.gsm import is_gsm7
+
+    device = Path(root) / "phone"
+    if report:
+        fake_phone.status_report(device, sender, text)
+    else:
+        fake_phone.receive(device, sender, text, unicode=not is_gsm7(text))
+    click.echo("Dropped into the fake phone; gammu-smsd reads it within a second or two.")
+
+
 def init_app(app):
     for command in (init_db_command, seed_demo_command, create_api_key_command, list_api_keys_command,
-                    revoke_api_key_command, create_staff_command,
-                    reset_password_command, deactivate_staff_command, worker_command):
+                    revoke_api_key_command, create_staff_command, reset_password_command, deactivate_staff_command,
+                    worker_command, gammu_init_db_command, gammu_fake_phone_command, gammu_fake_sms_command):
         app.cli.add_command(command)

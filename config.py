@@ -161,12 +161,20 @@ SETTINGS = (
     Setting("REDIS_REQUEST_BUDGET_SECONDS", "0.15", number(0.01)),
     Setting("REDIS_BREAKER_SECONDS", "5", number(0)),
     Setting("SECRET_KEY", DEV_SECRET_KEY),
-    Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking")),
+    Setting("SMS_PROVIDER", "simulator", one_of("simulator", "africastalking", "gammu")),
     Setting("AT_USERNAME", None),
     Setting("AT_API_KEY", None),
     Setting("AT_SENDER_ID", None),
     Setting("AT_API_URL", None),
     Setting("SIMULATOR_PORT", "5001", whole(1, 65535)),
+    # The office's own GSM modem through gammu-smsd's SQL tables (SMS_PROVIDER=gammu): their database, the
+    # daemon's schema scripts, the SMS per minute its modems send, the one daemon (PhoneID) to send through
+    # (unset: any), and how often the worker reads what the daemon sent and received.
+    Setting("GAMMU_DATABASE_URL", None),
+    Setting("GAMMU_SCHEMA_DIR", "/usr/share/doc/gammu-smsd/examples"),
+    Setting("GAMMU_SEND_RATE", "6", number(0.1)),
+    Setting("GAMMU_PHONE_ID", None),
+    Setting("GAMMU_POLL_SECONDS", "5", number(1)),
     Setting("CALLBACK_TOKEN", None),
     # Telco webhook requests per client address (USSD hops, incoming SMS, delivery reports together).
     Setting("WEBHOOK_RATE_LIMIT", "12000 per minute", RATE),
@@ -302,5 +310,7 @@ def check_production(config):
     if config.get("SMS_PROVIDER") == "simulator":
         raise RuntimeError("SMS_PROVIDER=simulator sends nothing to real phones; choose a real provider "
                            "when LEKAS_ENV=production")
+    if config.get("SMS_PROVIDER") == "gammu" and not config.get("GAMMU_DATABASE_URL"):
+        raise RuntimeError("SMS_PROVIDER=gammu needs GAMMU_DATABASE_URL, the database gammu-smsd writes to")
     if config.get("LEKAS_CLOCK"):
         raise RuntimeError("LEKAS_CLOCK moves the clock for drills; it must be unset when LEKAS_ENV=production")

@@ -1,4 +1,4 @@
-"""GET /healthz: can the app reach its database and Redis?"""
+"""GET /healthz: can the app reach its database and Redis? With the office's modem, how is it?"""
 from flask import Blueprint
 from flask import jsonify
 from redis.exceptions import RedisError
@@ -7,13 +7,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import redis_guard
 from extensions import db
+from office import modem
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    """200 when both the database and Redis answer, 503 otherwise, with each one's state."""
+    """200 when both the database and Redis answer, 503 otherwise, with each one's state.
+
+    With SMS_PROVIDER=gammu, `modem` says how the daemons' modems are: "ok" when one reported within the
+    last two minutes, "stale" when none did, "unavailable" when the daemon's database does not answer; and
+    `modems` lists each (IMEI masked). A stale modem does not make the app unhealthy (the web answers and
+    the outbox keeps every message), so it does not change the status code; monitor `modem` on its own.
+    """
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -28,4 +35,15 @@ def healthz():
     except RedisError:
         checks["redis"] = "unavailable"
     healthy = all(v == "ok" for v in checks.values())
-    return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503
+    return jsonify(status="ok" if healthy else "degraded", **checks, **_modem()), 200 if healthy else 503
+
+
+def _modem() -> dict:
+    try:
+        states = modem.states()
+    except modem.Unreachable:
+        return {"modem": "unavailable", "modems": []}
+    if states is None:
+        return {}
+    return {"modem": "ok" if any(not state.stale for state in states) else "stale",
+            "modems": [state.as_dict() for state in states]}

@@ -79,12 +79,22 @@ def read_delivery_report(status: str, failure_reason: str | None) -> DeliveryRea
 
 
 class SmsProvider(Protocol):
-    """Anything that sends SMS the way Lekas needs."""
+    """Anything that sends SMS the way Lekas needs.
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]:
-        """Send `text` to every phone; one result per phone, in the same order."""
+    `resends_safely`: a send may be run again for a message whose first send's outcome is unknown (the
+    provider recognises the message by its Lekas id and does not send it twice). `rate_per_minute`: the
+    SMS per minute the provider declares it sends, None when it does not limit them.
+    """
 
-    def send_premium(self, text: str, phone: str, link_id: str, keyword: str | None = None) -> SendResult:
+    resends_safely: bool
+    rate_per_minute: float | None
+
+    def send(self, text: str, phones: list[str], *, message_ids: list[int] | None = None) -> list[SendResult]:
+        """Send `text` to every phone (the Lekas outbox row of each in `message_ids`); one result per phone,
+        in the same order."""
+
+    def send_premium(self, text: str, phone: str, link_id: str, keyword: str | None = None, *,
+                     message_id: int | None = None) -> SendResult:
         """Reply to an on-demand message from `phone`, echoing its `link_id`."""
 
 
@@ -110,9 +120,12 @@ class _SdkService(SMSService):
 class AfricasTalkingProvider:
     """SmsProvider on the official africastalking SDK, with synchronous calls and explicit timeouts."""
 
+    resends_safely = False  # AT has no idempotency key: a second request is a second SMS
+
     def __init__(self, username: str, api_key: str, *, sender_id: str | None = None,
                  api_url: str | None = None, shortcode: str | None = None,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE, timeout=DEFAULT_TIMEOUT):
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, timeout=DEFAULT_TIMEOUT,
+                 rate_per_minute: float | None = None):
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         self.service = _SdkService(username, api_key, api_url)
@@ -120,8 +133,9 @@ class AfricasTalkingProvider:
         self.shortcode = shortcode
         self.chunk_size = chunk_size
         self.timeout = timeout
+        self.rate_per_minute = rate_per_minute
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]:
+    def send(self, text: str, phones: list[str], *, message_ids: list[int] | None = None) -> list[SendResult]:
         """Send `text` to `phones` in chunks of `chunk_size`; one result per phone, same order.
 
         A phone the SDK would reject (not +digits) fails alone instead of aborting its chunk.
@@ -142,7 +156,8 @@ class AfricasTalkingProvider:
                 results[index] = result
         return results
 
-    def send_premium(self, text: str, phone: str, link_id: str, keyword: str | None = None) -> SendResult:
+    def send_premium(self, text: str, phone: str, link_id: str, keyword: str | None = None, *,
+                     message_id: int | None = None) -> SendResult:
         """Reply through the short code with AT's linkId, as on-demand services require."""
         if not (isinstance(phone, str) and validate_phone(phone)):
             return SendResult(str(phone), FAILED, None, "invalid phone number")
@@ -224,7 +239,8 @@ def _snippet(value) -> str:
 
 
 def provider_from_config(config: Mapping) -> SmsProvider:
-    """The SMS provider `config` asks for (SMS_PROVIDER "simulator" or "africastalking").
+    """The Africa's Talking provider `config` asks for (SMS_PROVIDER "simulator" or "africastalking";
+    gateway.sms_provider adds "gammu").
 
     `config` holds the settings as config.py parses them; one left out takes the provider's default.
     "simulator" is the AT provider aimed at http://127.0.0.1:$SIMULATOR_PORT unless AT_API_URL
@@ -245,7 +261,7 @@ def provider_from_config(config: Mapping) -> SmsProvider:
         if not username or not api_key:
             raise ValueError("SMS_PROVIDER=africastalking needs AT_USERNAME and AT_API_KEY")
     else:
-        raise ValueError(f"Unknown SMS_PROVIDER {kind!r}; use 'simulator' or 'africastalking'")
+        raise ValueError(f"Unknown SMS_PROVIDER {kind!r}; use 'simulator', 'africastalking' or 'gammu'")
     return AfricasTalkingProvider(
         username,
         api_key,
@@ -254,4 +270,7 @@ def provider_from_config(config: Mapping) -> SmsProvider:
         shortcode=config.get("SMS_SHORTCODE"),
         chunk_size=config.get("SMS_CHUNK_SIZE", DEFAULT_CHUNK_SIZE),
         timeout=config.get("SMS_TIMEOUT", DEFAULT_TIMEOUT),
+        # SMS_RATE_LIMIT counts segments per second, 0 for none.
+        rate_per_minute=(config.get("SMS_RATE_LIMIT") or 0) * 60 or None,
     )
+

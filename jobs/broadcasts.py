@@ -155,7 +155,8 @@ def send_chunk(broadcast_id: int, message_ids: list[int]) -> dict:
             if not claimed:
                 outcome["skipped"] += len(batch)
                 continue
-            recorded = record(claimed, provider().send(text, [row.phone for row in claimed]))
+            recorded = record(claimed, provider().send(text, [row.phone for row in claimed],
+                                                       message_ids=[row.id for row in claimed]))
             outcome["settled"] += len(claimed) - len(recorded.retry)
             outcome["retry"] += len(recorded.retry)
             if recorded.retry:

@@ -1,6 +1,8 @@
-"""Periodic work through RQ's scheduler, that survives losing Redis: two chains of passes.
+"""Periodic work through RQ's scheduler, that survives losing Redis: chains of passes.
 
 * housekeeping, every SWEEP_INTERVAL_SECONDS: the sweeper and the reminders;
+* modem, every GAMMU_POLL_SECONDS, only with SMS_PROVIDER=gammu: what the office's modem received and
+  sent (jobs.gammu);
 * redispatch, every REDISPATCH_INTERVAL_SECONDS (short): enqueue the outbox rows whose enqueue failed
   while Redis was unreachable (jobs.sweeper.requeue_failed_enqueues). A pass is an RQ job, so it cannot
   run while Redis is away, and the pass that fell due meanwhile runs as soon as Redis answers again.
@@ -26,6 +28,7 @@ from flask import current_app
 from rq.registry import ScheduledJobRegistry
 from rq.registry import StartedJobRegistry
 
+from jobs import gammu
 from jobs import queues
 from jobs import reminders
 from jobs import sweeper
@@ -43,6 +46,8 @@ class Chain:
     queue: str
     setting: str
     job: Callable[[], object]
+    # Whether the chain runs at all with the app's settings (None: always).
+    wanted: Callable[[], bool] | None = None
 
 
 def housekeeping() -> dict:
@@ -61,10 +66,24 @@ def redispatch() -> int:
     return sweeper.requeue_failed_enqueues(clock.utcnow())
 
 
+def modem() -> dict:
+    """One pass over the office's modem (jobs.gammu): keep the chain going, read its inbox and sentitems."""
+    if not _uses_modem():
+        return {}  # a pass scheduled before the provider was changed; the chain ends here
+    schedule_next(MODEM)
+    return gammu.poll()
+
+
+def _uses_modem() -> bool:
+    return current_app.config["SMS_PROVIDER"] == "gammu"
+
+
 HOUSEKEEPING = Chain("housekeeping-", queues.DEFAULT, "SWEEP_INTERVAL_SECONDS", housekeeping)
 # On `high`, with the replies it sends: a worker takes it before any broadcast.
 REDISPATCH = Chain("redispatch-", queues.HIGH, "REDISPATCH_INTERVAL_SECONDS", redispatch)
-CHAINS = (HOUSEKEEPING, REDISPATCH)
+# On `high` too: a citizen's SMS to the modem is answered before any broadcast is sent.
+MODEM = Chain("modem-", queues.HIGH, "GAMMU_POLL_SECONDS", modem, wanted=_uses_modem)
+CHAINS = (HOUSEKEEPING, REDISPATCH, MODEM)
 
 
 def interval(chain: Chain) -> float:
@@ -97,8 +116,9 @@ def alive(chain: Chain) -> bool:
 
 
 def ensure(chain: Chain) -> bool:
-    """Start a pass of `chain` now unless one is on its way; True if one was started."""
-    if alive(chain):
+    """Start a pass of `chain` now unless one is on its way (or the settings do not want it); True if one
+    was started."""
+    if (chain.wanted is not None and not chain.wanted()) or alive(chain):
         return False
     started = queues.enqueue(chain.queue, chain.job, job_id=f"{chain.prefix}now-{int(time.time())}",
                              result_ttl=_result_ttl(chain))

@@ -17,7 +17,7 @@ rows of a cancelled broadcast cancels them rather than sending: nothing goes out
 from flask import current_app
 
 from extensions import db
-from gateway.providers import provider_from_config
+from gateway.sms_provider import from_config as provider_from_config
 from jobs import queues
 from jobs import throttle
 from jobs import timing
@@ -34,7 +34,8 @@ from office.outbox import Outcome
 from office.outbox import Reason
 
 _PROVIDER_SETTINGS = ("SMS_PROVIDER", "AT_USERNAME", "AT_API_KEY", "AT_SENDER_ID", "AT_API_URL", "SIMULATOR_PORT",
-                      "SMS_SHORTCODE", "SMS_CHUNK_SIZE", "SMS_TIMEOUT")
+                      "SMS_SHORTCODE", "SMS_CHUNK_SIZE", "SMS_TIMEOUT", "SMS_RATE_LIMIT", "GAMMU_DATABASE_URL",
+                      "GAMMU_PHONE_ID", "GAMMU_SEND_RATE")
 
 
 def provider():
@@ -110,9 +111,9 @@ def send_message(message_id: int) -> str:
     if not claimed:
         return "skipped"
     if link_id:
-        answers = [provider().send_premium(text, phone, link_id)]
+        answers = [provider().send_premium(text, phone, link_id, message_id=message_id)]
     else:
-        answers = provider().send(text, [phone])
+        answers = provider().send(text, [phone], message_ids=[message_id])
     recorded = record(claimed, answers)
     if recorded.retry:
         queues.enqueue(queue, send_message, message_id, at=recorded.retry_at,

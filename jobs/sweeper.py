@@ -20,7 +20,9 @@ The housekeeping pass:
   may take, so their job is gone) `unknown`: the worker died between claiming and recording, so nobody
   knows whether the telco took the message. They are listed for staff and never re-sent: a citizen must
   not get "ready for pickup" twice, and an announcement must not cost twice. A provider answer that
-  still arrives later (a slow call outliving the grace period) settles the row as usual;
+  still arrives later (a slow call outliving the grace period) settles the row as usual. The office's
+  modem (gateway.gammu) is the exception: it knows each message by its Lekas id, so such rows are sent
+  again and the provider records the message it already has instead of sending it twice;
 * marks `sent` rows with no delivery report after DLR_TIMEOUT_HOURS: they stay `sent` (a late report can
   still move them on) with last_error "no delivery report", so figures can show them;
 * deletes delivery reports that never matched a message after DLR_UNMATCHED_KEEP_HOURS;
@@ -37,6 +39,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 
 from extensions import db
+from gateway.sms_provider import resends_safely
 from jobs import broadcasts as broadcast_jobs
 from jobs import queues
 from jobs.send import queue_name
@@ -82,10 +85,20 @@ def sweep() -> dict:
 
 
 def settle_stale_sending(now: datetime) -> dict:
-    """Rows left in `sending` past the grace period become `unknown`; they are never sent again."""
-    unknown = outbox.settle_unknown(now - _seconds("SEND_SENDING_GRACE_SECONDS"), now)
+    """Rows left in `sending` past the grace period become `unknown`, never sent again; with a provider
+    that recognises a message it already took (the office's modem), they are sent again instead."""
+    older_than = now - _seconds("SEND_SENDING_GRACE_SECONDS")
+    if not resends_safely(current_app.config):
+        unknown = outbox.settle_unknown(older_than, now)
+        db.session.commit()
+        return {"sending_to_unknown": unknown}
+    again = outbox.send_again_stale_sending(older_than, now)
     db.session.commit()
-    return {"sending_to_unknown": unknown}
+    if again:
+        rows = db.session.execute(select(*_REQUEUE_COLUMNS).where(Message.id.in_(again))).all()
+        _enqueue_again(rows, tag="u" + queues.at_tag(now))
+        log.warning("sending %d messages again whose worker stopped during the provider call", len(again))
+    return {"sending_again": len(again)}
 
 
 def covered_work(within: float) -> tuple[set[int], set[int]]:

@@ -22,6 +22,7 @@ from office import catalog
 from office import clock
 from office import inbox
 from office import lifecycle
+from office import modem
 from office import outbox
 from office import queue_stats
 from office import search
@@ -223,3 +224,20 @@ class Figures:
 def figures(period: Period, scope: int | None) -> Figures:
     """All the dashboard's figures for `period` within `scope`."""
     return Figures(period, scope)
+
+
+@dataclass(frozen=True)
+class ModemPanel:
+    """The dashboard's Modem panel: each modem as its daemon reported it, or that none could be read."""
+
+    modems: list
+    unreachable: bool
+
+
+def modem_panel() -> ModemPanel | None:
+    """The office's modems (SMS_PROVIDER=gammu); None when the office sends through no modem."""
+    try:
+        states = modem.states()
+    except modem.Unreachable:
+        return ModemPanel([], True)
+    return None if states is None else ModemPanel(states, False)

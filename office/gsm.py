@@ -70,11 +70,13 @@ def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
 
 
-def _septets(ch: str) -> int:
+def septets(ch: str) -> int:
+    """What one GSM-7 character costs: two septets for those reached through the escape, one otherwise."""
     return 2 if ch in GSM7_EXTENDED else 1
 
 
-def _utf16_units(ch: str) -> int:
+def utf16_units(ch: str) -> int:
+    """What one character costs in UCS-2: two UTF-16 units (a surrogate pair) outside the BMP, one otherwise."""
     return 2 if ord(ch) > 0xFFFF else 1
 
 
@@ -98,10 +100,10 @@ def analyze(text: str) -> SmsLength:
     """Measure a text as an SMS: encoding, units, segment count and the limit that applied."""
     if is_gsm7(text):
         encoding, single, part = "GSM-7", GSM7_SINGLE_LIMIT, GSM7_PART_LIMIT
-        costs = [_septets(ch) for ch in text]
+        costs = [septets(ch) for ch in text]
     else:
         encoding, single, part = "UCS-2", UCS2_SINGLE_LIMIT, UCS2_PART_LIMIT
-        costs = [_utf16_units(ch) for ch in text]
+        costs = [utf16_units(ch) for ch in text]
     units = sum(costs)
     if units <= single:
         return SmsLength(encoding, units, 1, single)

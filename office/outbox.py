@@ -358,6 +358,49 @@ def settle_unknown(older_than: datetime, now: datetime) -> int:
         .execution_options(synchronize_session=False)).rowcount
 
 
+def send_again_stale_sending(older_than: datetime, now: datetime) -> list[int]:
+    """For a provider that recognises a message it already has (jobs.sweeper asks it): rows in `sending`
+    since before `older_than` go back to `queued`, to be sent again; returns their ids.
+
+    Their worker died during the provider call. Sent again, the provider finds the message it took, if
+    it took one, and the row is recorded with it instead of going out twice.
+    """
+    ids = list(db.session.scalars(select(Message.id).where(Message.status == SENDING,
+                                                           Message.updated_at < older_than)))
+    for start in range(0, len(ids), _BATCH):
+        db.session.execute(
+            update(Message).where(Message.id.in_(ids[start:start + _BATCH]), Message.status == SENDING)
+            .values(status=QUEUED, last_error=Reason.OUTCOME_UNKNOWN, updated_at=now)
+            .execution_options(synchronize_session=False))
+    return ids
+
+
+def send_failed_later(message_id: int, provider_id: str, error: str, *, max_attempts: int,
+                      retry_delay: Callable[[int], timedelta]) -> datetime | None:
+    """A provider that queues messages (the office's modem) reports after the fact that it could not send
+    one it had taken (`sent` under `provider_id`): queued again after `retry_delay(attempts)`, or failed
+    after `max_attempts`, as if the provider had answered so at once (current transaction).
+
+    Returns when the row is due again, or None when it failed (or was no longer that send).
+    """
+    message = db.session.get(Message, message_id)
+    if message is None or message.status != SENT or message.provider_id != provider_id:
+        return None
+    now = utcnow()
+    error = error[:ERROR_SIZE]
+    if message.attempts >= max_attempts:
+        values = {"status": FAILED, "failed_at": now, "last_error": f"gave up after {message.attempts} attempts: "
+                                                                     f"{error}"[:ERROR_SIZE]}
+        due = None
+    else:
+        due = now + retry_delay(message.attempts)
+        values = {"status": QUEUED, "send_after": due, "provider_id": None, "sent_at": None, "last_error": error}
+    changed = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.status == SENT, Message.provider_id == provider_id)
+        .values(updated_at=now, **values).execution_options(synchronize_session="fetch")).rowcount
+    return due if changed else None
+
+
 def flag_missing_reports(sent_before: datetime) -> int:
     """Flag `sent` rows sent before `sent_before` that never had a delivery report; they stay `sent`."""
     return db.session.execute(

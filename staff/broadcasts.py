@@ -12,6 +12,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +24,7 @@ from extensions import db
 from office import broadcasts
 from office import gsm
 from office import outbox
+from office import send_rate
 from office.errors import DomainError
 from office.errors import NotFound
 from office.models import Broadcast
@@ -97,7 +99,20 @@ def _compose_page(form: BroadcastForm, summary=None, uploaded=None):
     return render_template("staff/broadcasts/compose.html", form=form, summary=summary, admin=_is_admin(),
                            sent=_as_sent(form) if summary else {}, gsm_tables=GSM_TABLES,
                            cost_per_segment=_cost_per_segment(), uploaded=uploaded,
-                           listed_invalid=broadcast_upload.LISTED_INVALID), status
+                           listed_invalid=broadcast_upload.LISTED_INVALID,
+                           send_time=_send_time(summary)), status
+
+
+def _send_time(summary) -> str | None:
+    """About how long the provider in use takes to send the previewed broadcast; None when it is quick."""
+    if summary is None:
+        return None
+    took = send_rate.duration(send_rate.broadcast_segments(summary.by_language, summary.segments), current_app.config)
+    if took is None:
+        return None
+    # "min" reads right for one minute and for many, in both languages, without plural forms.
+    return _("about %(minutes)s min at %(rate)s SMS/min", minutes=format_decimal(took.minutes),
+             rate=format_decimal(took.per_minute, format="#,##0.#"))
 
 
 def _cost_per_segment() -> int:

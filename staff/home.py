@@ -3,12 +3,14 @@ from flask import render_template
 from flask import request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from office import catalog
 from office import dashboard
 from office import lifecycle
 from office.dashboard import Period
 from office.roles import Action
+from office.roles import Role
 from staff import access
 from staff import bp
 from staff.dashboard_forms import MonthForm
@@ -54,5 +56,7 @@ def render_figures(template: str, **context) -> str:
 def index():
     form, month = chosen_month()
     scope = access.scope()
+    # The modem is the administrator's to look after; nobody else can do anything about it.
+    modems = dashboard.modem_panel() if current_user.role == Role.ADMIN else None
     return render_figures("staff/home.html", form=form, today=dashboard.figures(Period.day(dashboard.today()), scope),
-                          month=dashboard.figures(month, scope))
+                          month=dashboard.figures(month, scope), modems=modems)

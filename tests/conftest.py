@@ -553,3 +553,50 @@ def production(monkeypatch):
     monkeypatch.setenv("SMS_PROVIDER", "africastalking")
     monkeypatch.delenv("LEKAS_CLOCK", raising=False)
     return monkeypatch
+
+
+# The office's modem: a real gammu-smsd on Gammu's fake phone, one per test module, on SQLite, or on a
+# database of its own beside the test database when that is PostgreSQL
+
+def _gammu_database(tmp_path) -> str:
+    lekas = os.environ.get("TEST_DATABASE_URL") or ""
+    if not lekas.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{tmp_path}/smsd.db"
+    import psycopg
+
+    base, _, name = lekas.rpartition("/")
+    target = f"{name}_gammu"
+    with psycopg.connect(lekas, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{target}"')
+    return f"{base}/{target}"
+
+
+@pytest.fixture(scope="module")
+def gammu_daemon(lekas_env, tmp_path_factory):
+    """gammu-smsd on the fake phone, its tables created from the installed schema; stopped after the module."""
+    from config import SETTINGS
+    from gateway.gammu import tables
+    from tests.gammu_daemon import GammuDaemon
+
+    root = tmp_path_factory.mktemp("gammu")
+    schema_dir = next(s.default for s in SETTINGS if s.name == "GAMMU_SCHEMA_DIR")
+    daemon = GammuDaemon(root, _gammu_database(root), schema_dir)
+    tables.create_schema(daemon.engine(), schema_dir)
+    tables.clear(daemon.engine())
+    daemon.start()
+    yield daemon
+    daemon.stop()
+    print(f"--- gammu-smsd ---\n{daemon.log()[-5000:]}")
+
+
+@pytest.fixture
+def gammu(app, settings, gammu_daemon):
+    """This test sends and receives through the module's gammu-smsd, at once (no status collapse window, no
+    rate limit); the daemon's message tables start empty."""
+    from gateway.gammu import tables
+
+    tables.clear(gammu_daemon.engine())
+    settings(SMS_PROVIDER="gammu", GAMMU_DATABASE_URL=gammu_daemon.url, GAMMU_PHONE_ID=None,
+             STATUS_COLLAPSE_SECONDS=0, SMS_RATE_LIMIT=0, LEKAS_CLOCK=None)
+    return gammu_daemon

@@ -34,6 +34,15 @@ def test_production_refuses_unsafe_settings(make_app, production, name, value):
         make_app()
 
 
+def test_production_with_the_modem_needs_the_daemons_database(make_app, production):
+    production.setenv("SMS_PROVIDER", "gammu")
+    production.delenv("GAMMU_DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="GAMMU_DATABASE_URL"):
+        make_app()
+    production.setenv("GAMMU_DATABASE_URL", "postgresql://lekas@127.0.0.1/lekas")
+    assert make_app().config["SMS_PROVIDER"] == "gammu"
+
+
 @pytest.mark.parametrize("spelling", ["Production", "PRODUCTION", " production", "production\n"])
 def test_production_is_recognised_in_any_case_and_spacing(make_app, production, spelling):
     production.setenv("LEKAS_ENV", spelling)
@@ -82,6 +91,8 @@ def test_postgres_urls_use_the_psycopg_driver(make_app, monkeypatch):
 BAD_VALUES = [
     ("SMS_PROVIDER", "carrier-pigeon"),
     ("SIMULATOR_PORT", "http"), ("SIMULATOR_PORT", "0"), ("SIMULATOR_PORT", "65536"),
+    ("GAMMU_SEND_RATE", "0"), ("GAMMU_SEND_RATE", "6/min"), ("GAMMU_SEND_RATE", "inf"),
+    ("GAMMU_POLL_SECONDS", "0.5"), ("GAMMU_POLL_SECONDS", "5s"),
     ("OFFICE_TZ", "Mars/Olympus"), ("OFFICE_TZ", "Asia"), ("OFFICE_TZ", "WIB"), ("OFFICE_TZ", "../../etc/passwd"),
     ("DEFAULT_LANGUAGE", "fr"),
     ("QUIET_HOURS", "21-07"), ("QUIET_HOURS", "9:00-9:00"), ("QUIET_HOURS", "25:00-07:00"),
@@ -152,6 +163,8 @@ def test_every_bad_setting_is_named_in_the_one_message(make_app, monkeypatch):
 
 @pytest.mark.parametrize(("name", "value", "parsed"), [
     ("SMS_PROVIDER", " AfricasTalking ", "africastalking"),
+    ("SMS_PROVIDER", "Gammu", "gammu"),
+    ("GAMMU_SEND_RATE", "20", 20.0),
     ("SIMULATOR_PORT", "6001", 6001),
     ("OFFICE_TZ", "Asia/Jakarta", "Asia/Jakarta"),
     ("OFFICE_TZ", "UTC", "UTC"),
@@ -185,6 +198,8 @@ DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_REQUEST_BUDGET_SECONDS": 0.15, "REDIS_BREAKER_SECONDS": 5.0,
     "SECRET_KEY": DEV_SECRET_KEY, "SMS_PROVIDER": "simulator",
     "AT_USERNAME": None, "AT_API_KEY": None, "AT_SENDER_ID": None, "AT_API_URL": None, "SIMULATOR_PORT": 5001,
+    "GAMMU_DATABASE_URL": None, "GAMMU_SCHEMA_DIR": "/usr/share/doc/gammu-smsd/examples", "GAMMU_SEND_RATE": 6.0,
+    "GAMMU_PHONE_ID": None, "GAMMU_POLL_SECONDS": 5.0,
     "CALLBACK_TOKEN": None, "USSD_CODE": "*384*5758#", "SMS_SHORTCODE": "5758", "OFFICE_TZ": "Asia/Pontianak",
     "DEFAULT_LANGUAGE": "id", "QUIET_HOURS": "21:00-07:00", "SMS_CHUNK_SIZE": 500, "SMS_RATE_LIMIT": 0.0,
     "SEND_MAX_ATTEMPTS": 6, "READY_REMINDER_DAYS": 7, "SMS_COST_PER_SEGMENT": 300, "SMS_TIMEOUT": (3.05, 10.0),

@@ -3,9 +3,9 @@ AT's bulk-SMS opt-out notification (POST /sms/optout).
 
 Each answers quickly and never calls the telco itself: replies are outbox rows, sent by a job after
 the transaction commits. AT retries a callback it thinks failed, so the same incoming message can
-arrive twice; its `id` is stored with the message, and the unique column makes the second delivery
-change nothing and send nothing. A write the database refuses (a race for a new phone's citizen row
-lost twice, or the database unavailable) is answered 503, never 500, so AT delivers the callback again.
+arrive twice; its `id` is stored with the message (gateway.sms.incoming). A write the database
+refuses (a race for a new phone's citizen row lost twice, or the database unavailable) is answered
+503, never 500, so AT delivers the callback again.
 """
 import hashlib
 import logging
@@ -14,21 +14,15 @@ from typing import TypeVar
 
 from flask import request
 from redis.exceptions import RedisError
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import IntegrityError
 
 import redis_guard
-from extensions import db
 from gateway import bp
 from gateway import plain
 from gateway.providers import read_delivery_report
-from gateway.sms import commands
+from gateway.sms import incoming
+from gateway.sms.incoming import Busy
 from office import delivery
 from office import optout
-from office import outbox
-from office.gsm import analyze
-from office.models import Message
 from office.phones import phone_or_none
 
 log = logging.getLogger(__name__)
@@ -39,10 +33,6 @@ EXTERNAL_ID_SIZE = 80
 LINK_ID_SIZE = 120
 # Without an id, the same text from the same phone within this many seconds is taken as a redelivery.
 FINGERPRINT_TTL = 300
-
-
-class Busy(Exception):
-    """The database refused a callback's write; the callback is answered 503 so that AT delivers it again."""
 
 
 @bp.errorhandler(Busy)
@@ -56,26 +46,7 @@ def _missing(*names: str):
 
 
 def _commit(work: Callable[[], T]) -> T:
-    """Run `work` and commit; when it loses a race for a unique row, roll back and run it once more.
-
-    The race: two first-contact callbacks for a new phone both look for its citizen row, find none and
-    both insert one; the loser's second run finds the winner's row.
-
-    :raise Busy: when the second run fails too, or the database refuses the write for another reason.
-    """
-    for attempt in range(2):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except IntegrityError:
-            db.session.rollback()
-            log.info("%s raced another write (attempt %d)", request.path, attempt + 1)
-        except DBAPIError:
-            db.session.rollback()
-            log.exception("%s could not be stored", request.path)
-            raise Busy from None
-    raise Busy
+    return incoming.commit(work, request.path)
 
 
 @bp.post("/sms/incoming")
@@ -95,7 +66,7 @@ def incoming_sms():
     link_id = request.form.get("linkId", "").strip()
     link_id = link_id if 0 < len(link_id) <= LINK_ID_SIZE else None
     try:
-        _commit(lambda: _handle(phone, text, external_id, link_id))
+        _commit(lambda: incoming.receive(phone, text, external_id, link_id))
     except BaseException:
         # Not (known to be) stored: AT's redelivery of this message must be handled, not dropped as a duplicate.
         if fingerprint:
@@ -132,20 +103,6 @@ def _release(fingerprint: str) -> None:
     except RedisError:
         log.warning("could not release an incoming SMS fingerprint; a redelivery within %d s is dropped",
                     FINGERPRINT_TTL, exc_info=True)
-
-
-def _handle(phone: str, text: str, external_id: str | None, link_id: str | None) -> None:
-    if external_id and db.session.scalar(select(Message.id).where(Message.external_id == external_id)):
-        return  # delivered twice; the first delivery already answered
-    length = analyze(text)
-    message = Message(direction="in", phone=phone, text=text, segments=length.segments, encoding=length.encoding,
-                      status=outbox.RECEIVED, kind=outbox.Kind.INCOMING, external_id=external_id, link_id=link_id)
-    db.session.add(message)
-    # A copy delivered at the same moment fails here, before anything else is done, and is retried by _commit.
-    db.session.flush()
-    reply = commands.answer(phone, text)
-    if reply is not None:
-        outbox.queue_sms(phone, reply.text, reply.kind, link_id=link_id, in_reply_to_id=message.id)
 
 
 @bp.post("/sms/delivery")
