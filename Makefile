@@ -65,7 +65,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Redis, Chromium, zbar (browser tests read the receipt's QR code with it), espeak-ng (the lobby display's
+# Redis, Chromium, zbar (browser tests read the receipt's QR code with it), nginx (the shipped site is tested
+# in front of Lekas), espeak-ng (the lobby display's
 # spoken calls), sox (tests measure those) and gammu-smsd with its SQLite and PostgreSQL drivers (the modem
 # tests run the real daemon) come from Debian: installed when missing and we can, otherwise
 # we say what to run.
@@ -77,6 +78,7 @@ system-deps:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
 	command -v gammu-smsd >/dev/null || missing="$$missing gammu-smsd libdbd-sqlite3 libdbd-pgsql"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing from Debian's packages"; \

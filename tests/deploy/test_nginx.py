@@ -2,7 +2,6 @@
 proxies over HTTPS, sends a USSD hop to the other instance when one is down, redirects plain HTTP, and keeps
 query strings (the telco's ?token=) out of its log."""
 import os
-import shutil
 import subprocess
 import time
 
@@ -16,7 +15,6 @@ from tests.redis_server import free_port
 
 SITE = os.path.join(ROOT, "deploy", "nginx", "lekas.conf")
 NAME = "lekas.example.go.id"
-pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="Debian's nginx is not installed")
 
 
 def site_for_test(folder: str, https: int, http: int, instances: list[int]) -> str:
