@@ -65,11 +65,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Redis, Chromium, zbar (browser tests read the receipt's QR code with it), nginx (the shipped site is tested
-# in front of Lekas), espeak-ng (the lobby display's
-# spoken calls), sox (tests measure those) and gammu-smsd with its SQLite and PostgreSQL drivers (the modem
-# tests run the real daemon) come from Debian: installed when missing and we can, otherwise
-# we say what to run.
+# Redis, Chromium, zbar (browser tests read the receipt's QR code with it), nginx (the shipped site is tested in
+# front of Lekas), espeak-ng (the lobby display's spoken calls), sox (tests measure those) and gammu-smsd with
+# its SQLite and PostgreSQL drivers (the modem tests run the real daemon) come from Debian: installed when
+# missing and we can, otherwise we say what to run.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \

@@ -162,4 +162,5 @@ def test_any_since_or_audio_key_gets_an_answer_never_a_server_error(client, valu
     quoted = quote(value, safe="", errors="surrogatepass")
     assert client.get(f"/kiosk/display/state?since={quoted}").status_code in (200, 204)
     with client.get(f"/kiosk/display/audio/{quoted}.wav") as audio:
-        assert audio.status_code == 404
+        # A key with a slash makes a path with "//", which the router answers with a redirect to the single slash.
+        assert audio.status_code in (404, 308)
