@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 import redis_guard
 from gateway import bp
+from gateway import per_address
 from gateway import plain
 from gateway.providers import read_delivery_report
 from gateway.sms import incoming
@@ -50,6 +51,7 @@ def _commit(work: Callable[[], T]) -> T:
 
 
 @bp.post("/sms/incoming")
+@per_address
 def incoming_sms():
     """A citizen's SMS to the short code: store it, act on it and queue the reply, all in one commit."""
     refused = _missing("from", "text")
@@ -106,6 +108,7 @@ def _release(fingerprint: str) -> None:
 
 
 @bp.post("/sms/delivery")
+@per_address
 def delivery_report():
     """AT's delivery report for a message we sent (form: id, status, phoneNumber, networkCode, failureReason)."""
     refused = _missing("id", "status")
@@ -135,6 +138,7 @@ def _apply_if_sent(provider_id: str) -> None:
 
 
 @bp.post("/sms/optout")
+@per_address
 def bulk_optout():
     """AT's bulk-SMS opt-out notification (form: senderId, phoneNumber): nothing more is sent to the phone."""
     refused = _missing("phoneNumber")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from gateway import bp
+from gateway import per_address
 from gateway import plain
 from gateway.ussd import hop
 from gateway.ussd.engine import Display
@@ -59,6 +60,7 @@ def _count(raw: str | None) -> int | None:
 
 
 @bp.post("/ussd/events")
+@per_address
 def ussd_events():
     """Store AT's end-of-session notification (Success, Incomplete or Failed) for the dashboard."""
     form = request.form

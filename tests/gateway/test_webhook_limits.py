@@ -4,14 +4,17 @@ import gateway
 from tests.helpers import phone
 
 HOP = {"sessionId": "limit-1", "phoneNumber": phone(5), "text": ""}
+END = {"sessionId": "limit-1", "phoneNumber": phone(5), "status": "Success"}
 OTHER_ADDRESS = {"REMOTE_ADDR": "10.0.0.7"}
 
 
 def test_more_requests_than_the_limit_from_one_address_are_refused_and_others_carry_on(client, settings):
     settings(WEBHOOK_RATE_LIMIT="3 per minute")
-    answers = [client.post("/ussd", data=HOP).status_code for _ in range(4)]
+    answers = [client.post("/ussd/events", data=END).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
-    assert client.post("/ussd", data=HOP, environ_base=OTHER_ADDRESS).status_code == 200
+    assert client.post("/ussd/events", data=END, environ_base=OTHER_ADDRESS).status_code == 200
+    # The USSD hop itself is left out: AT is its only caller, and a hop's Redis round trips are counted.
+    assert client.post("/ussd", data=HOP).status_code == 200
 
 
 def test_wrong_tokens_are_stopped_after_a_few_tries(app, client, settings):
