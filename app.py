@@ -112,7 +112,8 @@ def _database_unavailable(exc: OperationalError):
     if request.path.startswith("/api/"):
         return jsonify(error={"code": "unavailable", "message": "The database is not answering. Try again."}), \
             503, headers
-    # A page of its own: the usual layouts read the signed-in account, which needs the database.
+    # A page of its own, shown as to someone signed out: loading the account would ask the database again.
+    g._login_user = login_manager.anonymous_user()
     return render_template("unavailable.html"), 503, headers
 
 

@@ -82,12 +82,12 @@ def test_postgres_stopped_for_30_s_ussd_ends_politely_webhooks_ask_again_and_not
     user = make_staff("operator")
     staff.post(live_server.url + "/staff/login", data={"username": user.username, "password": STAFF_PASSWORD})
     simulator.faults(slow_ms=500)
-    first = worker(SMS_CHUNK_SIZE="50", **SLOW_TELCO)
+    first = worker(SMS_CHUNK_SIZE="50", **{**SLOW_TELCO, "SWEEP_INTERVAL_SECONDS": "3"})
     new_application("KTP", "Budi", phone(5000), "Menteng")
     broadcast, _ = broadcasts.create("Pengumuman: pelayanan KTP-el dibuka Sabtu.", None, {"all": True}, actor="test")
     db.session.commit()
     broadcast_id = broadcast.id
-    wait_until(lambda: broadcast_progress(broadcast_id)[0] >= 50, timeout=30, message="the broadcast under way")
+    wait_until(lambda: broadcast_progress(broadcast_id)[0] >= 50, timeout=60, message="the broadcast under way")
 
     at_stop = states()
     stoppable_postgres.stop()
