@@ -19,6 +19,8 @@ TMPFS_SIZE = "8m"  # room for the migrated schema and the catalog, then filled u
 INTAKE = {"service": "KTP", "applicant_name": "Siti Aminah", "phone": "0812-3456-7001", "kelurahan": "62.71.03.1002",
           "note": ""}  # Menteng
 SMS = {"from": "+6281234567002", "to": "5758", "text": "STATUS", "id": "ATXid_full_1"}
+API_APPLICATION = {"service": "KTP", "applicant_name": "Budi Santoso", "phone": "+6281234567004",
+                   "kelurahan": "Menteng"}
 USSD = {"sessionId": "full-1", "phoneNumber": "+6281234567003", "serviceCode": "*384*5758#", "text": "1*1*1"}
 
 
@@ -55,6 +57,7 @@ def test_a_full_disk_answers_politely_writes_nothing_half_and_everything_works_o
     from commands import init_db
     from extensions import db
     from office import accounts
+    from office import apikeys
     from office import applications
     from office.models import Application
     from office.models import Message
@@ -66,6 +69,7 @@ def test_a_full_disk_answers_politely_writes_nothing_half_and_everything_works_o
         accounts.create_user("petugas-full", "Petugas", "operator", STAFF_PASSWORD, actor="test",
                              must_change_password=False)
         queued = applications.create_application("KTP", "Budi", "0812-3456-7000", "Menteng", None, actor="test")
+        _key, token = apikeys.create_key("drill-agency", actor="test")
         db.session.commit()
         reference = queued.reference
     client = app.test_client()
@@ -80,6 +84,7 @@ def test_a_full_disk_answers_politely_writes_nothing_half_and_everything_works_o
     filler = fill(small_disk)
     full = [client.post("/ussd", data=USSD), client.post("/sms/incoming", data=SMS),
             client.post("/staff/intake", data=INTAKE)]
+    api = client.post("/api/v1/applications", json=API_APPLICATION, headers={"Authorization": f"Bearer {token}"})
     during = counts()
     os.unlink(filler)
     freed = [client.post("/ussd", data={**USSD, "sessionId": "full-2"}), client.post("/sms/incoming", data=SMS),
@@ -89,6 +94,7 @@ def test_a_full_disk_answers_politely_writes_nothing_half_and_everything_works_o
     assert full[0].text == "END Maaf, terjadi gangguan. Silakan coba lagi."
     intake_page = full[2].get_data(as_text=True)
     assert "Siti Aminah" in intake_page and "belum tersimpan" in intake_page  # what was typed is kept
+    assert (api.status_code, api.json["error"]["code"], api.headers["Retry-After"]) == (503, "unavailable", "30")
     assert during == before  # nothing half-written
     assert [answer.status_code for answer in freed] == [200, 200, 302]
     assert freed[0].text.startswith("END SMS daftar syarat akan dikirim")
