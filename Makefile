@@ -20,7 +20,12 @@ endif
 test-postgres: $(BIN)/.installed system-deps
 	scripts/with-postgres $(BIN)/pytest
 
-.PHONY: run test test-postgres lint audit system-deps redis stop-redis benchmarks clean
+# The failure drills that take minutes (docs/reliability.md), on SQLite and then on a throwaway PostgreSQL.
+drills: $(BIN)/.installed system-deps
+	$(BIN)/pytest -m drill -rP tests/drills
+	scripts/with-postgres $(BIN)/pytest -m drill -rP tests/drills
+
+.PHONY: run test test-postgres drills lint audit system-deps redis stop-redis benchmarks clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db

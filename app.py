@@ -1,13 +1,16 @@
 """The Lekas web application: create_app() builds it for gunicorn, the flask CLI, workers and tests."""
+import logging
 import os
 
 from flask import Flask
 from flask import Response
 from flask import g
 from flask import jsonify
+from flask import render_template
 from flask import request
 from redis import Redis
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import OperationalError
 
 import config
 import redis_guard
@@ -92,7 +95,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     commands.init_app(app)
     translate.init_app(app)
     app.register_error_handler(DataError, _invalid_data)
+    app.register_error_handler(OperationalError, _database_unavailable)
     return app
+
+
+log = logging.getLogger(__name__)
+# How long a client is asked to wait before trying again when the database cannot be reached.
+RETRY_AFTER_SECONDS = "30"
+
+
+def _database_unavailable(exc: OperationalError):
+    # The database is stopped, restarting or out of disk: nothing of the request was stored, and the same
+    # request later will work. A 503 says so; a 500 would call it a bug. The webhooks answer their own 503s.
+    log.warning("database unavailable for %s: %s", request.path, type(exc.orig).__name__)
+    try:
+        db.session.rollback()
+    except OperationalError:
+        pass  # the connection is gone; the pool replaces it
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": "unavailable", "message": "The database is not answering. Try again."}), \
+            503, headers
+    # A page of its own, shown as to someone signed out: loading the account would ask the database again.
+    g._login_user = login_manager.anonymous_user()
+    return render_template("unavailable.html"), 503, headers
 
 
 def _invalid_data(exc: DataError):

@@ -56,10 +56,12 @@ def start_committed(created: list[tuple[int, datetime]]) -> None:
 def fan_out(broadcast_id: int) -> int:
     """Write the broadcast's outbox rows and enqueue one job per chunk; returns how many rows were written."""
     broadcast = db.session.get(Broadcast, broadcast_id)
-    if broadcast is None:
+    if broadcast is None or broadcast.status != broadcasts.SCHEDULED:
+        # Written already or cancelled: a stale job (the sweeper started it, or the clock moved) has nothing
+        # to do, and must not sleep until a send time the clock may now put hours away.
         return 0
     now = clock.utcnow()
-    if broadcast.status == broadcasts.SCHEDULED and timing.worth_scheduling(broadcast.send_at, now):
+    if timing.worth_scheduling(broadcast.send_at, now):
         # Started early (the send time was moved, say): wait for the requested time.
         tag = f"{FAN_OUT_TAG}-{queues.at_tag(broadcast.send_at)}"
         queues.enqueue(queues.BULK, fan_out, broadcast_id, at=broadcast.send_at,

@@ -58,8 +58,10 @@ def run(make_worker, *, burst: bool, with_scheduler: bool) -> None:
     someone to restart the process.
     """
     while True:
-        worker = make_worker()
+        worker = None
         try:
+            # Inside the try: a new worker names itself in Redis, and Redis may still be down.
+            worker = make_worker()
             worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
         except RedisError:
             log.warning("cannot reach Redis", exc_info=True)
@@ -67,7 +69,7 @@ def run(make_worker, *, burst: bool, with_scheduler: bool) -> None:
             # RQ's handlers point at this worker; a signal during the pause below must stop the process.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        if burst or worker.shutdown_requested:
+        if burst or (worker is not None and worker.shutdown_requested):
             return
         log.warning("the worker stopped without being asked to; starting a new one in %.0f s", RESTART_PAUSE)
         time.sleep(RESTART_PAUSE)

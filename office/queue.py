@@ -413,7 +413,8 @@ def service_minutes(group: QueueGroup, now: datetime | None = None) -> float:
             QueueTicket.group_id == group.id, QueueTicket.status == DONE, QueueTicket.day >= since,
             QueueTicket.day <= day).order_by(QueueTicket.finished_at.desc()).limit(SAMPLE)).all()
         if len(rows) >= MIN_SAMPLE:
-            return statistics.median((end - begin).total_seconds() / 60 for begin, end in rows)
+            # A clock stepped back during a service would make it last less than nothing.
+            return statistics.median(max(0.0, (end - begin).total_seconds() / 60) for begin, end in rows)
     return float(group.default_minutes)
 
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
 
 from extensions import db
 from office import applications
@@ -57,6 +58,7 @@ def intake():
     form = IntakeForm()
     form.offer(services, catalog.kelurahan_list(), lang, own)
     missing = _ticked(form.service.data)
+    unavailable = False
     if form.validate_on_submit():
         repeat = search.just_registered(form.service.data, form.applicant_name.data, form.phone.data,
                                         actor=current_user.username)
@@ -71,11 +73,20 @@ def intake():
             db.session.rollback()
             _show_refusal(form, refused)
         else:
-            db.session.commit()
-            return redirect(url_for("staff.receipt", reference=application.reference))
+            try:
+                db.session.commit()
+            except OperationalError:
+                # The database is stopped or its disk is full: nothing was stored; the clerk keeps the form.
+                db.session.rollback()
+                form.form_errors.append(_("The database is not answering, so the application was not saved. "
+                                          "Try again in a minute; what you typed is kept."))
+                unavailable = True
+            else:
+                return redirect(url_for("staff.receipt", reference=application.reference))
     refused = form.is_submitted() and bool(form.errors or form.form_errors)
+    status = 503 if unavailable else 400 if refused else 200
     return render_template("staff/intake/form.html", form=form, services=services, lang=lang, missing=missing,
-                           checklist_name=checklist_name), 400 if refused else 200
+                           checklist_name=checklist_name), status
 
 
 @bp.get("/intake/checklists.css")
