@@ -106,14 +106,19 @@ def pdf_page_size_mm(pdf: bytes) -> tuple[float, float]:
     return float(box.group(1)) * MM_PER_POINT, float(box.group(2)) * MM_PER_POINT
 
 
-def signed_in_page(browser, live_server, user, **context):
-    """A new Chromium page (of a context made with `context`) signed in to the console as `user`."""
+def sign_in(page, live_server, username: str) -> None:
+    """Sign `page` in to the console as `username` (password STAFF_PASSWORD), with the keyboard."""
     from tests.conftest import STAFF_PASSWORD
 
-    page = browser.new_context(**context).new_page()
     page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", user.username)
+    page.fill("#username", username)
     page.fill("#password", STAFF_PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_url(f"{live_server.url}/staff/")
+
+
+def signed_in_page(browser, live_server, user, **context):
+    """A new Chromium page (of a context made with `context`) signed in to the console as `user`."""
+    page = browser.new_context(**context).new_page()
+    sign_in(page, live_server, user.username)
     return page

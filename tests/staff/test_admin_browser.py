@@ -5,7 +5,7 @@ import os
 import pytest
 
 from office import accounts
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import sign_in
 from tests.helpers import wait_until
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -30,11 +30,7 @@ def test_an_administrator_creates_a_kelurahan_user_a_key_and_reads_the_log(app, 
     make_staff("admin", username="kepala")
     make_staff("operator", username="budi")
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", "kepala")
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server.url}/staff/")
+    sign_in(page, live_server, "kepala")
 
     page.goto(f"{live_server.url}/staff/users/new")
     kelurahan = page.locator(".kelurahan-field")

@@ -8,7 +8,7 @@ import requests
 
 from extensions import db
 from office.models import ApiKey
-from tests.conftest import STAFF_PASSWORD
+from tests.helpers import sign_in
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -21,11 +21,7 @@ def test_an_administrator_makes_a_kelurahan_key_with_chosen_permissions(app, liv
     db.session.execute(ApiKey.__table__.insert().values(name="Dinas lama", prefix="0ld0ld00", key_hash="x" * 64))
     db.session.commit()
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("#username", "kepala")
-    page.fill("#password", STAFF_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live_server.url}/staff/")
+    sign_in(page, live_server, "kepala")
 
     page.goto(f"{live_server.url}/staff/api-keys")
     page.fill("#name", "Kelurahan Menteng")
