@@ -37,28 +37,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from simulator.testing import start_simulator  # noqa: E402
+from tests.processes import process_tree  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.redis_server import free_port  # noqa: E402
 
 TOTAL_SUBSCRIBERS = 100_000
 TEXT = "Pengumuman Kec. Jekan Raya: perekaman KTP-el keliling hari Sabtu 08.00-12.00 di kantor kelurahan."
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants, from /proc."""
-    found = [pid]
-    for current in found:
-        try:
-            tasks = os.listdir(f"/proc/{current}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{current}/task/{task}/children") as fh:
-                    found.extend(int(child) for child in fh.read().split())
-            except OSError:
-                continue
-    return found
 
 
 def memory_kb(pid: int) -> tuple[int, int]:

@@ -40,9 +40,9 @@ from urllib.parse import urlencode
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from benchmarks.broadcast import process_tree  # noqa: E402
 from simulator.testing import wait_until_up  # noqa: E402
 from tests import procfile  # noqa: E402
+from tests.processes import process_tree  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.redis_server import free_port  # noqa: E402
 
@@ -50,7 +50,7 @@ HOST = "127.0.0.1"
 CONNECTIONS, SESSIONS, PHONES = 50, 500, 5000
 ENGLISH_EVERY = 10  # every tenth phone has chosen English
 LUA = os.path.join(ROOT, "benchmarks", "ussd_hops.lua")
-LEKAS = "'app:create_app()'"
+LEKAS = procfile.LEKAS_APP
 ENDPOINTS = (("POST /ussd (Lekas)", LEKAS), ("bare Flask", "'benchmarks.bare:create_app()'"),
              ("bare + MGET + SET", "'benchmarks.bare:create_app_with_redis()'"))
 
@@ -113,23 +113,13 @@ def in_process(rounds: int) -> dict[str, float]:
     return {kind: statistics.fmean(times) * 1000 for kind, times in kinds.items()}
 
 
-def web_line(app_spec: str) -> str:
-    """The Procfile's web: line serving `app_spec`, listening on 127.0.0.1 only."""
-    line = procfile.command("web")
-    for old, new in (("--bind 0.0.0.0:", f"--bind {HOST}:"), (LEKAS, app_spec)):
-        if old not in line:
-            raise SystemExit(f"the Procfile's web: line no longer has {old}; update benchmarks/ussd.py")
-        line = line.replace(old, new)
-    return line
-
-
 @contextmanager
 def serving(app_spec: str, env: dict, folder: str):
     """Run the web line for `app_spec` on a free port; yield its port and the pid of its gunicorn master;
     stop it as a process manager would."""
     port = free_port()
     process = procfile.ProcfileProcess("web", {**env, "PORT": str(port)}, os.path.join(folder, "web.log"),
-                                       line=web_line(app_spec)).start()
+                                       line=procfile.loopback_web_line(app_spec)).start()
     try:
         wait_until_up(f"http://{HOST}:{port}/", timeout=30, process=process.process)
         yield port, process.process.pid
@@ -205,8 +195,8 @@ def main() -> int:
         print(f"In-process, one hop at a time (mean of {args.rounds * 200} each):")
         for kind, ms in in_process(args.rounds).items():
             print(f"  a hop that {kind:<32} {ms:6.2f} ms")
-        print(f"\n{web_line(LEKAS)}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, {PHONES} "
-              f"phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
+        print(f"\n{procfile.loopback_web_line()}\n{CONNECTIONS} connections (wrk, 1 thread), {SESSIONS} sessions, "
+              f"{PHONES} phones, {args.seconds:g} s after {args.warmup:g} s of warm-up, {os.cpu_count()} CPUs shared")
         print(f"{'endpoint':<20} {'hops':>8} {'errors':>7} {'hops/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'CPU ms/hop':>10} {'per worker':>10}")
         results = []

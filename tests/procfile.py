@@ -17,6 +17,19 @@ def command(name: str, procfile: str = "Procfile") -> str:
     raise LookupError(f"{procfile} has no {name}: line")
 
 
+LEKAS_APP = "'app:create_app()'"
+
+
+def loopback_web_line(app_spec: str = LEKAS_APP) -> str:
+    """The Procfile's web: line listening on 127.0.0.1 only, serving `app_spec` (Lekas unless told)."""
+    line = command("web")
+    for old, new in (("--bind 0.0.0.0:", "--bind 127.0.0.1:"), (LEKAS_APP, app_spec)):
+        if old not in line:
+            raise LookupError(f"the Procfile's web: line no longer has {old}")
+        line = line.replace(old, new)
+    return line
+
+
 def stop(process: subprocess.Popen | None, timeout: float) -> None:
     """Stop `process` as a process manager does (SIGTERM), killing it only if it has not stopped in `timeout` s."""
     if process and process.poll() is None:
