@@ -1,10 +1,15 @@
 """The Procfiles' lines run the way a process manager runs them: through a shell, from the repository's root,
 with this virtualenv's commands (gunicorn, flask, python) first on PATH."""
 import os
+import signal
 import subprocess
 import sys
 
+from simulator.testing import wait_until_up
 from tests.helpers import ROOT
+from tests.processes import kill_tree
+from tests.processes import process_tree
+from tests.redis_server import free_port
 
 
 def command(name: str, procfile: str = "Procfile") -> str:
@@ -68,3 +73,29 @@ class ProcfileProcess:
     def output(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as fh:
             return fh.read()
+
+
+class LoopbackWeb:
+    """The Procfile's web line on a free loopback port, as systemd's lekas-web@N runs it behind nginx."""
+
+    def __init__(self, env: dict, folder: str, number: int):
+        self.port = free_port()
+        self.process = ProcfileProcess("web", {**env, "PORT": str(self.port)},
+                                       os.path.join(folder, f"web{number}.log"), line=loopback_web_line())
+
+    def start(self) -> "LoopbackWeb":
+        self.process.start()
+        wait_until_up(f"http://127.0.0.1:{self.port}/healthz", timeout=30, process=self.process.process)
+        return self
+
+    def hang(self) -> None:
+        """Freeze gunicorn and its workers (SIGSTOP): connections are still accepted, nothing answers."""
+        for pid in process_tree(self.process.process.pid):
+            os.kill(pid, signal.SIGSTOP)
+
+    def kill(self) -> None:
+        """SIGKILL gunicorn and its workers at once, as a crash does."""
+        kill_tree(self.process.process)
+
+    def stop(self) -> None:
+        self.process.stop()

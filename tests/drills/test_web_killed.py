@@ -6,50 +6,19 @@ inside it) and is then killed with its workers (SIGKILL). nginx's `non_idempoten
 those hops, and every later one, to the other instance; the instance is then started again and nginx takes
 it back. Short enough (about 20 s) to stay in the default suite.
 """
-import os
-import signal
 import threading
 import time
 
 import pytest
 import requests
 
-from simulator.testing import wait_until_up
 from tests import procfile
 from tests.helpers import phone
 from tests.nginx_server import NginxServer
-from tests.processes import kill_tree
-from tests.processes import process_tree
-from tests.redis_server import free_port
 
 CITIZENS = 6  # sessions dialled at once, each hop after the last one's answer
 SORRY = "END Maaf, terjadi gangguan"
 HOPS = ("", "1", "1*98", "1*98*2")  # a service's requirements, back, the next one
-
-
-class WebInstance:
-    """The Procfile's web line on a loopback port, as systemd's lekas-web@N runs it."""
-
-    def __init__(self, env: dict, folder: str, number: int):
-        self.port = free_port()
-        self.process = procfile.ProcfileProcess("web", {**env, "PORT": str(self.port)},
-                                                os.path.join(folder, f"web{number}.log"),
-                                                line=procfile.loopback_web_line())
-
-    def start(self) -> "WebInstance":
-        self.process.start()
-        wait_until_up(f"http://127.0.0.1:{self.port}/healthz", timeout=30, process=self.process.process)
-        return self
-
-    def hang(self) -> None:
-        for pid in process_tree(self.process.process.pid):
-            os.kill(pid, signal.SIGSTOP)
-
-    def kill(self) -> None:
-        kill_tree(self.process.process)
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
 class Citizens(threading.Thread):
@@ -86,7 +55,7 @@ def failed(answer) -> bool:
 @pytest.fixture
 def two_instances(app, lekas_env, tmp_path):
     env = {**lekas_env, "PROXY_HOPS": "1", "LEKAS_ENV": "development"}
-    instances = [WebInstance(env, str(tmp_path), number).start() for number in (1, 2)]
+    instances = [procfile.LoopbackWeb(env, str(tmp_path), number).start() for number in (1, 2)]
     nginx = NginxServer(str(tmp_path), [instance.port for instance in instances]).configure().start()
     yield instances, nginx
     nginx.stop()
