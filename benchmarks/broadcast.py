@@ -45,6 +45,27 @@ TOTAL_SUBSCRIBERS = 100_000
 TEXT = "Pengumuman Kec. Jekan Raya: perekaman KTP-el keliling hari Sabtu 08.00-12.00 di kantor kelurahan."
 
 
+def subscribe(count: int) -> None:
+    """Subscribe `count` citizens (+62812 and eight digits) in one insert, in the caller's transaction: the
+    first 2,000 in Bukit Tunggal, the next 10,000 in Menteng, the rest in Palangka (audiences of each size)."""
+    from sqlalchemy import insert
+
+    from extensions import db
+    from office import catalog
+    from office.clock import utcnow
+    from office.models import Citizen
+
+    places = {place.name: place.id for place in catalog.kelurahan_list()}
+    now = utcnow()
+
+    def place_of(n):
+        return places["Bukit Tunggal"] if n < 2000 else places["Menteng"] if n < 12000 else places["Palangka"]
+
+    db.session.execute(insert(Citizen), [
+        {"phone": f"+62812{n:08d}", "language": "id", "subscribed": True, "subscribed_at": now,
+         "kelurahan_id": place_of(n), "created_at": now} for n in range(count)])
+
+
 def memory_kb(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process in kB; zeros once it is gone."""
     values = {"VmRSS:": 0, "VmHWM:": 0}
@@ -113,27 +134,13 @@ class Bench:
 
     def prepare(self) -> None:
         """Migrate, load the catalog, subscribe TOTAL_SUBSCRIBERS citizens in three kelurahan."""
-        from sqlalchemy import insert
-
         from commands import init_db
         from extensions import db
-        from office import catalog
-        from office.clock import utcnow
-        from office.models import Citizen
 
         with self.app.app_context():
             init_db()
-            places = {place.name: place.id for place in catalog.kelurahan_list()}
-            now = utcnow()
-
-            def place_of(n):
-                # 2,000 in Bukit Tunggal, 10,000 in Menteng, the rest in Palangka: audiences of each size.
-                return places["Bukit Tunggal"] if n < 2000 else places["Menteng"] if n < 12000 else places["Palangka"]
-
             started = time.monotonic()
-            db.session.execute(insert(Citizen), [
-                {"phone": f"+62812{n:08d}", "language": "id", "subscribed": True, "subscribed_at": now,
-                 "kelurahan_id": place_of(n), "created_at": now} for n in range(TOTAL_SUBSCRIBERS)])
+            subscribe(TOTAL_SUBSCRIBERS)
             db.session.commit()
             print(f"subscribed {TOTAL_SUBSCRIBERS:,} citizens in {time.monotonic() - started:.1f} s")
             db.engine.dispose()

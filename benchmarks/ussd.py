@@ -42,7 +42,7 @@ sys.path.insert(0, ROOT)
 
 from simulator.testing import wait_until_up  # noqa: E402
 from tests import procfile  # noqa: E402
-from tests.processes import process_tree  # noqa: E402
+from tests.processes import cpu_seconds  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.redis_server import free_port  # noqa: E402
 
@@ -125,18 +125,6 @@ def serving(app_spec: str, env: dict, folder: str):
         yield port, process.process.pid
     finally:
         process.stop()
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU used so far by the processes `pids` and their descendants, all their threads."""
-    ticks = 0
-    for pid in {member for root in pids for member in process_tree(root)}:
-        with open(f"/proc/{pid}/stat") as fh:
-            # Fields after the command's closing parenthesis start at the third; utime and stime are the 14th
-            # and 15th.
-            fields = fh.read().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def hammer(port: int, seconds: float, reference: str, servers: list[int]) -> dict[str, float]:

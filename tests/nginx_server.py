@@ -23,6 +23,8 @@ def site_for_test(folder: str, https: int, http: int, instances: list[int]) -> s
     text = text.replace("listen [::]:443 ssl http2;\n", "").replace("listen [::]:80;\n", "")
     text = text.replace(f"/etc/letsencrypt/live/{NAME}", folder)
     text = text.replace("/var/log/nginx", folder)
+    # Off port 443 the name Lekas sees (Flask-WTF checks a form's Referer against it) must carry the port.
+    text = text.replace("X-Forwarded-Host $host;", "X-Forwarded-Host $host:$server_port;")
     upstreams = "".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port in instances)
     start = text.index("upstream lekas_web {\n") + len("upstream lekas_web {\n")
     end = text.index("    keepalive", start)
