@@ -1,6 +1,7 @@
 """The whole system under a mixed, bounded load, first alone and then while a 50,000-recipient broadcast runs.
 
     scripts/with-postgres .venv/bin/python benchmarks/system.py [--seconds 60] [--recipients 50000]
+        [--send-rate 30] [--no-delivery-reports]
 
 Runs what a production machine runs, each part a real process on 127.0.0.1:
 
@@ -24,7 +25,9 @@ down (an open load: a slow answer cannot hold the next citizen back):
 After `--warmup` s (not counted) the load runs `--seconds` s alone; then the broadcast is created through the
 API and the same load goes on until the telco has every recipient. The broadcast is sent at `--send-rate`
 SMS a second (SMS_RATE_LIMIT): a telco's rate sets the pace in production, and the delivery reports coming
-back at that rate stay under the webhook limit (200 a second from one address). It prints, for each
+back at that rate stay under the webhook limit (200 a second from one address). With
+`--no-delivery-reports` the telco sends none, as with the office's modem, whose reports the worker reads from
+the SMS daemon's tables: the web instances then carry only the citizens' load. It prints, for each
 phase, the answers of each kind (count, errors, rate, p50 and p99 latency), then the broadcast's rate, the
 peak memory of a web instance and of a worker (each with what it forked), and every error nginx logged. An
 error is any answer but the expected one: a 5xx, a 429, a wrong page or screen, a timeout. At the end it
@@ -115,7 +118,7 @@ class Recorder:
     def __init__(self):
         self.phase = "warmup"
         self.phases: dict[str, list[float]] = {}  # phase -> [started, ended]
-        self.answers: list[tuple[str, str, float, bool]] = []
+        self.answers: list[tuple[str, str, float, bool, float]] = []  # ... and when it was sent
         self.wrong: Counter = Counter()
         self._lock = threading.Lock()
 
@@ -136,7 +139,7 @@ class Recorder:
             right, what = False, type(failed).__name__
         seconds = time.monotonic() - started
         with self._lock:
-            self.answers.append((phase, kind, seconds, right))
+            self.answers.append((phase, kind, seconds, right, started))
             if not right:
                 self.wrong[(kind, what)] += 1
 
@@ -270,7 +273,7 @@ def percentile(values: list[float], share: float) -> float:
 def report(recorder: Recorder) -> dict[str, dict[str, float]]:
     """Print a table of each phase's answers by kind; returns the USSD figures per phase."""
     grouped: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
-    for phase, kind, seconds, right in recorder.answers:
+    for phase, kind, seconds, right, _sent in recorder.answers:
         grouped[(phase, kind)].append((seconds, right))
     print(f"\n{'phase':<18} {'kind':<15} {'answers':>8} {'errors':>7} {'per s':>7} {'p50 ms':>8} {'p99 ms':>8}")
     ussd = {}
@@ -290,6 +293,17 @@ def report(recorder: Recorder) -> dict[str, dict[str, float]]:
             print(f"{phase:<18} {kind:<15} {len(times):>8} {errors:>7} {figures['rate']:>7.1f} "
                   f"{figures['p50']:>8.1f} {figures['p99']:>8.1f}")
     return ussd
+
+
+def windowed_p99(recorder: Recorder, phase: str, seconds: float) -> list[float]:
+    """USSD p99 (ms) of each whole window of `seconds` in `phase`: a long phase has more rare slow hops than
+    a short one, so phases of different lengths are compared window by window."""
+    began, ended = recorder.phases[phase]
+    windows = defaultdict(list)
+    for answer_phase, kind, taken, _right, sent in recorder.answers:
+        if answer_phase == phase and kind == "USSD hop" and sent < began + (ended - began) // seconds * seconds:
+            windows[int((sent - began) // seconds)].append(taken * 1000)
+    return [percentile(times, 0.99) for _window, times in sorted(windows.items())]
 
 
 def nginx_errors(log_path: str) -> Counter:
@@ -365,9 +379,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60, help="the load alone, measured")
     parser.add_argument("--warmup", type=float, default=15, help="the load alone before that, not counted")
     parser.add_argument("--recipients", type=int, default=50_000)
-    parser.add_argument("--send-rate", type=float, default=150, help="SMS_RATE_LIMIT of the workers, SMS/s")
+    parser.add_argument("--send-rate", type=float, default=30, help="SMS_RATE_LIMIT of the workers, SMS/s")
     parser.add_argument("--sessions", type=float, default=8, help="new USSD sessions a second (4 hops each)")
     parser.add_argument("--sms", type=float, default=2, help="SMS keywords a second")
+    parser.add_argument("--no-delivery-reports", action="store_true",
+                        help="the telco sends no delivery reports (to tell their cost from the sending's)")
     parser.add_argument("--timeout", type=int, default=2400, help="stop everything after this many seconds")
     args = parser.parse_args()
     database_url = os.environ.get("TEST_DATABASE_URL", "")
@@ -415,6 +431,8 @@ def main() -> int:
                               "workers (2)": [worker.process.pid for worker in workers],
                               "PostgreSQL": [postgres], "Redis": [redis_server.process.pid],
                               "nginx": [nginx.pid()], "simulator": [listening_pid(simulator_port)]})
+            if args.no_delivery_reports:
+                simulator.faults(dlr_drop=1.0)
             app = create_app()
             recorder = Recorder()
             load = Load(nginx.https, nginx.certificate, references, recorder, args)
@@ -461,6 +479,11 @@ def main() -> int:
         alone, loaded = ussd["alone"]["p99"], ussd["with broadcast"]["p99"]
         print(f"USSD p99 with the broadcast / alone: {loaded:.1f} / {alone:.1f} ms = {loaded / alone:.2f}x "
               f"(goal: at most 1.5x)")
+        windows = windowed_p99(recorder, "with broadcast", args.seconds)
+        if windows:
+            middle = statistics.median(windows)
+            print(f"USSD p99 of each {args.seconds:g} s during the broadcast: median {middle:.1f} ms "
+                  f"({middle / alone:.2f}x), worst {max(windows):.1f} ms, of {len(windows)}")
         print(f"outgoing rows of the broadcast: {final['counts']}; the others: {final['others']}")
         print(f"the telco carried the broadcast to {len(carried):,} phones, "
               f"{sum(n > 1 for n in carried.values())} of them more than once")
