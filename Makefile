@@ -25,7 +25,7 @@ drills: $(BIN)/.installed system-deps
 	$(BIN)/pytest -m drill -rP tests/drills
 	scripts/with-postgres $(BIN)/pytest -m drill -rP tests/drills
 
-.PHONY: run test test-postgres drills lint audit system-deps redis stop-redis benchmarks clean
+.PHONY: run test test-postgres drills lint audit system-deps redis stop-redis benchmarks benchmark-system clean
 
 run: $(BIN)/.installed system-deps redis
 	$(BIN)/flask --app app init-db
@@ -63,6 +63,10 @@ benchmarks: $(BIN)/.installed system-deps
 	  { echo "Missing: wrk (the USSD benchmark's load). Install it with: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python benchmarks/ussd.py
 	$(BIN)/python benchmarks/broadcast.py
+
+# The whole system on PostgreSQL behind nginx, alone and during a 50,000-recipient broadcast (about 45 minutes).
+benchmark-system: $(BIN)/.installed system-deps
+	scripts/with-postgres $(BIN)/python benchmarks/system.py
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

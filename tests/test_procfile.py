@@ -1,4 +1,5 @@
 """The processes the Procfiles start, started the way the Procfiles start them."""
+import re
 import secrets
 from pathlib import Path
 
@@ -6,10 +7,13 @@ import pytest
 import requests
 
 from extensions import db
+from office import accounts
 from office import apikeys
+from office import catalog
 from simulator.testing import SimulatorClient
 from simulator.testing import wait_until_up
 from tests.helpers import ROOT
+from tests.helpers import fresh_messages
 from tests.helpers import wait_until
 from tests.procfile import ProcfileProcess
 from tests.redis_server import free_port
@@ -110,11 +114,60 @@ def test_a_whole_session_logs_no_secret_and_no_citizen_in_any_process(stack, sec
     for process in processes.values():
         process.stop()
 
-    kept = [*secret_env.values(), api_key, APPLICANT, CALLER, OPTED_OUT, *" ".join(NAMES).split()]
+    assert_logged_none_of([*secret_env.values(), api_key, APPLICANT, CALLER, OPTED_OUT, *" ".join(NAMES).split()],
+                          processes)
+
+
+def assert_logged_none_of(kept: list[str], processes: dict) -> None:
+    """Every process logged something, and no line of any log holds one of the `kept` values."""
     logs = {name: process.output().splitlines() for name, process in processes.items()}
     assert all(logs.values())
     assert {name: [line for line in lines if any(value in line for value in kept)]
             for name, lines in logs.items()} == {name: [] for name in logs}
+
+
+def form_token(page: requests.Response) -> str:
+    assert page.status_code == 200, page.status_code
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+
+
+def test_the_console_and_the_kiosk_log_no_citizen_and_no_password_in_any_process(stack, secret_env):
+    web, _telco, processes = stack
+    password = secrets.token_urlsafe(12)
+    accounts.create_user("loket", "Petugas Loket", "operator", password, actor="test", must_change_password=False)
+    db.session.commit()
+    clerk = requests.Session()
+    signed_in = clerk.post(f"{web}/staff/login", data={"csrf_token": form_token(clerk.get(f"{web}/staff/login")),
+                                                      "username": "loket", "password": password})
+    assert "/staff/login" not in signed_in.url
+
+    receipt = clerk.post(f"{web}/staff/intake", data={
+        "csrf_token": form_token(clerk.get(f"{web}/staff/intake")), "service": "KTP", "applicant_name": NAMES[0],
+        "phone": "0" + APPLICANT, "kelurahan": catalog.find_kelurahan("Menteng").code, "note": ""})
+    reference = re.search(r"/applications/(\w+)/receipt", receipt.url).group(1)
+    page = clerk.get(f"{web}/staff/applications/{reference}")
+    moved = clerk.post(f"{web}/staff/applications/{reference}/status", data={
+        "csrf_token": form_token(page), "expected_status": "RECEIVED", "new_status": "VERIFYING", "note": ""})
+    assert moved.url.endswith(f"/staff/applications/{reference}")
+    found = clerk.post(f"{web}/staff/conversations", data={
+        "csrf_token": form_token(clerk.get(f"{web}/staff/conversations")), "phone": "0" + APPLICANT})
+    assert found.status_code == 200 and reference in found.text
+
+    kiosk = requests.Session()
+    ticket = kiosk.post(f"{web}/kiosk/antrian/ambil", data={
+        "csrf_token": form_token(kiosk.get(f"{web}/kiosk/antrian")), "group": "A", "priority": "no",
+        "phone": "0" + CALLER})
+    assert "/antrian/nomor/" in ticket.url
+    looked_up = kiosk.post(f"{web}/cek", data={"csrf_token": form_token(kiosk.get(f"{web}/cek")),
+                                               "reference": reference, "phone_tail": APPLICANT[-4:]})
+    assert looked_up.status_code == 200 and reference in looked_up.text
+    wait_until(lambda: len(fresh_messages()) >= 2 and all(m.status in ("delivered", "cancelled")
+                                                          for m in fresh_messages()),
+               timeout=30, message="the receipt and the status SMS sent and delivered")
+    for process in processes.values():
+        process.stop()
+
+    assert_logged_none_of([*secret_env.values(), password, APPLICANT, CALLER, *NAMES[0].split()], processes)
 
 
 @pytest.mark.parametrize("procfile", ["Procfile", "Procfile.dev"])
