@@ -106,6 +106,21 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
 
 
+def migrate_from_empty(emptied: bool) -> None:
+    """Migrate the app's database; with `emptied`, drop every table first (Alembic's version table too), so a
+    PostgreSQL database a benchmark reuses starts from nothing. Call it in an app context."""
+    from sqlalchemy import text
+
+    from commands import init_db
+    from extensions import db
+
+    if emptied:
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+    init_db()
+
+
 @contextmanager
 def seeded_app(count: int, database_url: str | None, prefix: str, seed_more=None):
     """A Lekas app with its own redis-server on a fresh database (SQLite in a temporary folder, or the
@@ -117,20 +132,13 @@ def seeded_app(count: int, database_url: str | None, prefix: str, seed_more=None
                        "REDIS_URL": redis.url, "SECRET_KEY": "benchmark", "SMS_PROVIDER": "simulator",
                        "QUIET_HOURS": "", "CALLBACK_TOKEN": ""})
     try:
-        from sqlalchemy import text
-
         from app import create_app
-        from commands import init_db
         from extensions import db
         from office import accounts
 
         app = create_app({"WTF_CSRF_ENABLED": False})
         with app.app_context():
-            if database_url:
-                db.drop_all()
-                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-                db.session.commit()
-            init_db()
+            migrate_from_empty(bool(database_url))
             print(f"inserted {count:,} applications in {seed(count):.1f} s ({db.engine.dialect.name})")
             if seed_more:
                 seed_more()

@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # In place of this folder, whose queue.py would shadow the standard library's for redis-py.
 sys.path[0] = ROOT
 
+from benchmarks.console import migrate_from_empty  # noqa: E402
 from benchmarks.console import p95  # noqa: E402
 from benchmarks.console import seed  # noqa: E402
 from benchmarks.console import timed  # noqa: E402
@@ -88,17 +89,12 @@ def main() -> None:
         from sqlalchemy import text
 
         from app import create_app
-        from commands import init_db
         from extensions import db
         from office import accounts
 
         app = create_app({"WTF_CSRF_ENABLED": False})
         with app.app_context():
-            if args.database_url:
-                db.drop_all()
-                db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-                db.session.commit()
-            init_db()
+            migrate_from_empty(bool(args.database_url))
             print(f"inserted {args.count:,} applications in {seed(args.count):.1f} s ({db.engine.dialect.name})")
             print(f"inserted {args.messages:,} messages in {seed_history_and_messages(args.messages):.1f} s")
             print(f"inserted the phone's {args.own:,} messages and {args.ussd:,} USSD sessions in "

@@ -57,6 +57,7 @@ sys.path.insert(0, ROOT)
 from benchmarks.broadcast import TEXT  # noqa: E402
 from benchmarks.broadcast import MemoryWatch  # noqa: E402
 from benchmarks.broadcast import subscribe  # noqa: E402
+from benchmarks.console import migrate_from_empty  # noqa: E402
 from simulator.testing import start_simulator  # noqa: E402
 from tests import procfile  # noqa: E402
 from tests.nginx_server import NginxServer  # noqa: E402
@@ -83,10 +84,8 @@ def prepare(env: dict, recipients: int) -> tuple[list[str], str]:
     """Empty and migrate the database; add the demo staff and lobby queue, APPLICATIONS received
     applications and `recipients` subscribers. Returns the applications' references and an API key."""
     os.environ.update(env)
-    from sqlalchemy import text
 
     from app import create_app
-    from commands import init_db
     from extensions import db
     from office import apikeys
     from office import applications
@@ -94,10 +93,7 @@ def prepare(env: dict, recipients: int) -> tuple[list[str], str]:
 
     app = create_app()
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        init_db()
+        migrate_from_empty(True)
         seeded = app.test_cli_runner().invoke(args=["seed-demo"])
         assert seeded.exit_code == 0, seeded.output
         service, place = catalog.get_service("KTP"), catalog.find_kelurahan("Menteng")
@@ -424,13 +420,14 @@ def main() -> int:
             from app import create_app
 
             # The simulator stands for the telco's own servers, not for a part of this machine's load.
-            renice(listening_pid(simulator_port), 19)
+            simulator_pid = listening_pid(simulator_port)
+            renice(simulator_pid, 19)
             with open(os.path.join(os.environ["TEST_PG_DATA"], "postmaster.pid")) as file:
                 postgres = int(file.readline())
             meter = CpuMeter({"web (2)": [web.process.process.pid for web in webs],
                               "workers (2)": [worker.process.pid for worker in workers],
                               "PostgreSQL": [postgres], "Redis": [redis_server.process.pid],
-                              "nginx": [nginx.pid()], "simulator": [listening_pid(simulator_port)]})
+                              "nginx": [nginx.pid()], "simulator": [simulator_pid]})
             if args.no_delivery_reports:
                 simulator.faults(dlr_drop=1.0)
             app = create_app()
