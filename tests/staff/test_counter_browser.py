@@ -28,6 +28,13 @@ def signed_in_panel(browser, live_server, user, viewport):
 
 def shows(page, number):
     page.wait_for_function(f"() => document.getElementById('ticket-number').textContent.trim() === '{number}'")
+    keys_ready(page)
+
+
+def keys_ready(page):
+    """Wait until the page's deferred counter.js has run: a key pressed while the page is still being parsed
+    (its heading already shown) reaches no handler."""
+    page.wait_for_load_state("domcontentloaded")
 
 
 @pytest.mark.browser
@@ -43,11 +50,13 @@ def test_a_clerk_serves_the_queue_with_the_keyboard_alone(browser, live_server, 
     keys.press("Tab")
     keys.press("Enter")
     page.wait_for_selector("h1:text('Loket 1')")
+    keys_ready(page)
 
     keys.press("n")  # priority first: B001
     shows(page, "B001")
     keys.press("m")
     page.wait_for_selector(".badge.queue-serving")
+    keys_ready(page)
     keys.press("s")
     shows(page, "—")
     keys.press("n")  # the other priority ticket, A004
